@@ -1,0 +1,45 @@
+// Audio file reading and writing through libsndfile (WAV, FLAC, OGG/Vorbis and whatever else
+// the installed libsndfile reads). Reads reject NaN/Inf samples, empty and truncated files
+// with a FormatError naming the file; writes are atomic (temporary name, then rename).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "audio/waveform.hpp"
+
+namespace dubkit {
+
+struct AudioInfo {
+  std::string format;       // container and encoding, e.g. "WAV (Microsoft) / Signed 16 bit PCM"
+  int rate = 0;             // Hz
+  int channels = 0;
+  long long frames = 0;     // samples per channel
+  double seconds() const { return rate > 0 ? static_cast<double>(frames) / rate : 0.0; }
+};
+
+// Interleaved multichannel audio as read from a file.
+struct AudioData {
+  AudioInfo info;
+  std::vector<float> interleaved;  // frames * channels samples
+};
+
+AudioInfo probe_audio(const std::string& path);
+AudioData read_audio(const std::string& path);
+// Reads and mixes all channels down to mono by averaging.
+Waveform read_mono(const std::string& path);
+Waveform mix_to_mono(const AudioData& audio);
+
+enum class SampleFormat { Pcm16, Pcm24, Float32 };
+
+// The container comes from the extension (.wav, .flac, .ogg); OGG is always Vorbis and FLAC
+// at most 24-bit. Samples outside [-1, 1] are clipped by PCM encodings. `inputs` are paths the
+// output must not overwrite.
+void write_audio(const std::string& path, const Waveform& wave,
+                 SampleFormat format = SampleFormat::Pcm16,
+                 const std::vector<std::string>& inputs = {});
+void write_audio(const std::string& path, const AudioData& audio,
+                 SampleFormat format = SampleFormat::Pcm16,
+                 const std::vector<std::string>& inputs = {});
+
+}  // namespace dubkit

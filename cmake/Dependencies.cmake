@@ -1,0 +1,28 @@
+# Every system library dubkit links, found through the package's own CMake config or
+# pkg-config. Nothing is downloaded. The Debian packages behind them: debian-packages.txt.
+
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)
+pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET fftw3f)
+pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
+pkg_check_modules(EBUR128 REQUIRED IMPORTED_TARGET libebur128)
+pkg_check_modules(PORTAUDIO REQUIRED IMPORTED_TARGET portaudio-2.0)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+pkg_check_modules(DLIB REQUIRED IMPORTED_TARGET dlib-1)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
+
+# Debian's TorchConfig looks for CUDA and warns without it; it is not used here.
+find_package(Torch REQUIRED)
+
+# LibTorch headers take seconds per translation unit: targets that use them share one
+# precompiled header, built once.
+add_library(dubkit_torch_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/torch_pch.cpp)
+target_link_libraries(dubkit_torch_pch PUBLIC ${TORCH_LIBRARIES})
+target_precompile_headers(dubkit_torch_pch PRIVATE <torch/torch.h>)
+
+function(dubkit_use_torch target)
+  target_link_libraries(${target} PRIVATE ${TORCH_LIBRARIES})
+  target_precompile_headers(${target} REUSE_FROM dubkit_torch_pch)
+endfunction()

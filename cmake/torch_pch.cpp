@@ -1,0 +1,1 @@
+// Compiled only to produce the shared precompiled LibTorch header (cmake/Dependencies.cmake).

@@ -1,0 +1,54 @@
+#include "core/atomic_file.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+#include "core/error.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dubkit {
+
+namespace {
+fs::path directory_of(const fs::path& p) { return p.has_parent_path() ? p.parent_path() : fs::path("."); }
+}  // namespace
+
+void check_output_path(const std::string& output, const std::vector<std::string>& inputs) {
+  if (output.empty()) throw InvalidArgument("empty output path");
+  for (const std::string& in : inputs) {
+    std::error_code ec;
+    if (output == in || fs::equivalent(output, in, ec))
+      throw InvalidArgument("output '" + output + "' is also an input; refusing to overwrite it");
+  }
+  const fs::path dir = directory_of(output);
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw IoError("cannot write '" + output + "': directory '" + dir.string() + "' does not exist");
+}
+
+AtomicOutput::AtomicOutput(std::string path, const std::vector<std::string>& inputs)
+    : path_(std::move(path)) {
+  check_output_path(path_, inputs);
+  const fs::path p(path_);
+  const fs::path dir = directory_of(p);
+  // The pid keeps concurrent writers of the same destination apart.
+  temp_ = (dir / ("." + p.stem().string() + ".tmp" + std::to_string(::getpid()) +
+                  p.extension().string()))
+              .string();
+}
+
+AtomicOutput::~AtomicOutput() {
+  if (!committed_) std::remove(temp_.c_str());
+}
+
+void AtomicOutput::commit() {
+  std::error_code ec;
+  fs::rename(temp_, path_, ec);
+  if (ec) throw IoError("cannot move '" + temp_ + "' to '" + path_ + "': " + ec.message());
+  committed_ = true;
+}
+
+}  // namespace dubkit

@@ -1,0 +1,209 @@
+// End-to-end: the dubkit binary as a user runs it. Exit codes: 0 success, 2 usage, 1 failure.
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "audio/io.hpp"
+#include "core/checkpoint.hpp"
+#include "core/safetensors.hpp"
+#include "support.hpp"
+
+using namespace dubkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs the dubkit binary with `args` (each quoted), with a time limit so a hang fails instead of blocking.
+Result run_dubkit(const std::vector<std::string>& args, int timeout_s = 120) {
+  static int n = 0;
+  const std::string dir = test::temp_dir("cli-io");
+  const std::string out = dir + "/out" + std::to_string(n) + ".txt", err = dir + "/err" + std::to_string(n++) + ".txt";
+  std::string cmd = "timeout " + std::to_string(timeout_s) + " " + quote(DUBKIT_BINARY);
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " </dev/null >" + quote(out) + " 2>" + quote(err);
+  const int status = std::system(cmd.c_str());
+  Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+  UNSCOPED_INFO("dubkit exit " << r.code << "\nstdout: " << r.out << "\nstderr: " << r.err);
+  return r;
+}
+
+const std::string kSample = std::string(DUBKIT_SAMPLES_DIR) + "/sample.wav";
+
+std::vector<std::string> entries(const std::string& dir) {
+  std::vector<std::string> v;
+  for (const auto& e : fs::directory_iterator(dir)) v.push_back(e.path().filename().string());
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("help, version and usage errors", "[e2e]") {
+  const Result help = run_dubkit({"--help"});
+  CHECK(help.code == 0);
+  CHECK(help.out.find("vocode") != std::string::npos);
+  CHECK(help.out.find("Example: dubkit") != std::string::npos);
+  const Result sub = run_dubkit({"vocode", "--help"});
+  CHECK(sub.code == 0);
+  CHECK(sub.out.find("60") != std::string::npos);  // live default of --iterations
+  CHECK(run_dubkit({"--version"}).out.find("dubkit ") == 0);
+  CHECK(run_dubkit({}).code == 2);
+  CHECK(run_dubkit({"no-such-command"}).code == 2);
+  CHECK(run_dubkit({"audio", "info"}).code == 2);                                            // missing FILE
+  CHECK(run_dubkit({"vocode", kSample, "-o", "/tmp/x.wav", "--iterations", "abc"}).code == 2);  // not a number
+  const Result preset = run_dubkit({"audio", "mel", kSample, "-o", "/tmp/x.safetensors", "--preset", "nope"});
+  CHECK(preset.code == 2);
+  CHECK(preset.err.find("unknown mel preset 'nope'") != std::string::npos);
+}
+
+TEST_CASE("audio info, convert and mel on the sample", "[e2e]") {
+  const std::string dir = test::temp_dir("cli-audio");
+  const Result info = run_dubkit({"audio", "info", kSample, "--json"});
+  REQUIRE(info.code == 0);
+  const auto j = nlohmann::json::parse(info.out);
+  CHECK(j["rate"] == 16000);
+  CHECK(j["channels"] == 1);
+  CHECK(j["seconds"].get<double>() > 2.0);
+  CHECK(j["loudness_lufs"].get<double>() < 0);
+
+  REQUIRE(run_dubkit({"audio", "convert", kSample, dir + "/s44.flac", "--rate", "44100"}).code == 0);
+  CHECK(probe_audio(dir + "/s44.flac").rate == 44100);
+  REQUIRE(run_dubkit({"audio", "convert", kSample, dir + "/norm.wav", "--normalize-lufs", "-23", "--trim", "50"}).code == 0);
+  const auto norm = nlohmann::json::parse(run_dubkit({"audio", "info", dir + "/norm.wav", "--json"}).out);
+  CHECK(norm["loudness_lufs"].get<double>() == Approx(-23).margin(0.1));
+
+  REQUIRE(run_dubkit({"audio", "mel", kSample, "-o", dir + "/m.safetensors", "--preset", "wav2lip-16k"}).code == 0);
+  SafetensorsFile m(dir + "/m.safetensors");
+  CHECK(m.at("mel").shape[0] == 80);
+  CHECK(m.at("mel").shape[1] == 1 + static_cast<std::int64_t>(probe_audio(kSample).frames) / 200);
+  CHECK(m.metadata().at("preset") == "wav2lip-16k");
+  REQUIRE(run_dubkit({"audio", "mel", kSample, "-o", dir + "/m.png"}).code == 0);
+  CHECK(slurp(dir + "/m.png").substr(1, 3) == "PNG");
+  CHECK(run_dubkit({"audio", "mel", kSample, "-o", dir + "/m.txt"}).code == 2);
+}
+
+TEST_CASE("vocode resynthesises through Griffin-Lim", "[e2e]") {
+  const std::string dir = test::temp_dir("cli-vocode");
+  const Result r = run_dubkit({"vocode", kSample, "-o", dir + "/gl.wav", "--vocoder", "griffinlim", "--iterations", "8", "--json"});
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["vocoder"] == "griffinlim");
+  const AudioInfo in = probe_audio(kSample), out = probe_audio(dir + "/gl.wav");
+  CHECK(out.rate == 16000);
+  CHECK(std::llabs(out.frames - in.frames) < 200);  // within one hop
+}
+
+TEST_CASE("bad inputs: clear error, non-zero exit, no output left behind", "[e2e][bad-input]") {
+  const std::string dir = test::temp_dir("cli-bad");
+  const std::string good = dir + "/good.wav";
+  write_audio(good, test::test_tone(16000, 0.5));
+  const std::string bytes = slurp(good);
+  std::ofstream(dir + "/empty.wav").close();
+  std::ofstream(dir + "/trunc.wav", std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+  std::ofstream(dir + "/corrupt.wav", std::ios::binary) << bytes.substr(0, 12) << std::string(2000, '\x7f');
+  std::ofstream(dir + "/text.wav") << "plain text, not audio\n";
+  write_audio(dir + "/one.wav", Waveform{16000, {0.25f}});
+
+  const std::string out_dir = test::temp_dir("cli-bad-out");
+  for (const char* name : {"empty.wav", "trunc.wav", "corrupt.wav", "text.wav", "missing.wav"}) {
+    const std::string in = dir + "/" + name;
+    INFO(name);
+    for (const std::vector<std::string>& cmd :
+         {std::vector<std::string>{"audio", "info", in}, {"audio", "mel", in, "-o", out_dir + "/m.safetensors"},
+          {"vocode", in, "-o", out_dir + "/v.wav"}, {"audio", "convert", in, out_dir + "/c.wav"}}) {
+      const Result r = run_dubkit(cmd);
+      CHECK(r.code == 1);
+      CHECK(r.err.find(in) != std::string::npos);  // names the file
+    }
+  }
+  // One sample is a valid file but too short to analyse.
+  CHECK(run_dubkit({"audio", "info", dir + "/one.wav"}).code == 0);
+  const Result one = run_dubkit({"vocode", dir + "/one.wav", "-o", out_dir + "/v.wav"});
+  CHECK(one.code == 2);
+  CHECK(one.err.find("shorter than one") != std::string::npos);
+  CHECK(entries(out_dir).empty());  // no partial or temporary files
+
+  // An output that is one of the inputs is refused and the input stays intact.
+  const Result self = run_dubkit({"audio", "convert", good, good, "--rate", "8000"});
+  CHECK(self.code == 2);
+  CHECK(self.err.find("is also an input") != std::string::npos);
+  CHECK(slurp(good) == bytes);
+  CHECK(run_dubkit({"vocode", good, "-o", good}).code == 2);
+  CHECK(run_dubkit({"audio", "mel", good, "-o", dir + "/no/such/dir/m.png"}).code == 1);
+}
+
+TEST_CASE("models inspect and convert PyTorch checkpoints bit-exactly", "[e2e]") {
+  const std::string dir = test::temp_dir("cli-models");
+  for (const char* name : {"hifigan_v2_generator", "rtvc_encoder"}) {
+    INFO(name);
+    const std::string pt = test::fixture(std::string(name) + ".pt");
+    const Result inspect = run_dubkit({"models", "inspect", pt, "--json"});
+    REQUIRE(inspect.code == 0);
+    const auto j = nlohmann::json::parse(inspect.out);
+    const TensorDict direct = load_torch_checkpoint(pt);
+    CHECK(j["tensors"].size() == direct.size());
+    const std::string st = dir + "/" + name + ".safetensors";
+    REQUIRE(run_dubkit({"models", "convert", pt, "-o", st}).code == 0);
+    SafetensorsFile conv(st);
+    REQUIRE(conv.tensors().size() == direct.size());
+    for (const auto& [tname, t] : direct.items()) {
+      const TensorView& v = conv.at(tname);
+      CHECK(v.shape == t.shape);
+      CHECK(v.nbytes == t.data.size());
+      CHECK(std::equal(t.data.begin(), t.data.end(), v.data));
+    }
+  }
+  const Result folded = run_dubkit({"models", "inspect", test::fixture("hifigan_v2_generator.pt"), "--fold-weight-norm"});
+  CHECK(folded.code == 0);
+  CHECK(folded.out.find("weight_g") == std::string::npos);
+  CHECK(folded.out.find("conv_pre.weight ") != std::string::npos);
+  const std::string junk = dir + "/junk.pt";
+  std::ofstream(junk) << "PK\x03\x04 not really a zip";
+  const Result bad = run_dubkit({"models", "inspect", junk});
+  CHECK(bad.code == 1);
+  CHECK(bad.err.find(junk) != std::string::npos);
+}
+
+TEST_CASE("audio devices: work or fail fast with a clear message", "[e2e]") {
+  const std::string dir = test::temp_dir("cli-dev");
+  const Result list = run_dubkit({"devices", "--json"}, 30);
+  CHECK(list.code == 0);
+  const Result rec = run_dubkit({"record", dir + "/r.wav", "--seconds", "0.5"}, 30);
+  const Result play = run_dubkit({"play", kSample}, 60);
+  for (const Result* r : {&rec, &play}) {
+    CHECK(r->code != 124);  // timeout(1) fired: it hung
+    if (r->code != 0) {
+      CHECK(r->code == 1);
+      CHECK(r->err.find("audio") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("doctor reports BLAS and a matmul speed", "[e2e]") {
+  const Result r = run_dubkit({"doctor", "--json", "--seconds", "0.3"});
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["blas"]["kind"] == "OpenBLAS");  // the setup installs libopenblas0-openmp
+  CHECK(j["matmul"]["gflops"].get<double>() > 0);
+  CHECK(j["versions"].contains("LibTorch"));
+  CHECK(j["versions"].contains("libsndfile"));
+}

@@ -1,0 +1,82 @@
+// dubkit models inspect | convert
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "core/atomic_file.hpp"
+#include "core/checkpoint.hpp"
+#include "core/error.hpp"
+#include "core/safetensors.hpp"
+#include "tools/commands.hpp"
+
+namespace dubkit::cli {
+
+namespace {
+
+// torch.save's zip files start with a local file header; safetensors with a header length.
+bool is_zip(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw IoError("cannot open '" + path + "'");
+  char magic[4] = {};
+  f.read(magic, 4);
+  return f.gcount() == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
+}
+
+TensorDict load_any(const std::string& path, bool fold) {
+  if (is_zip(path)) return load_torch_checkpoint(path, {fold});
+  TensorDict d = SafetensorsFile(path).to_dict();
+  if (fold) fold_weight_norm(d);
+  return d;
+}
+
+}  // namespace
+
+void register_models(CLI::App& app) {
+  auto* models = app.add_subcommand("models", "Inspect and convert weight files (safetensors, PyTorch .pt/.pth)");
+  models->require_subcommand(1);
+  {
+    struct Opts {
+      std::string file;
+      bool json = false, fold = false;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* cmd = models->add_subcommand("inspect", "List every tensor's name, dtype and shape");
+    cmd->add_option("FILE", o->file, "A .safetensors file or a torch.save checkpoint")->required();
+    cmd->add_flag("--fold-weight-norm", o->fold, "Fold weight_g/weight_v pairs into weight first");
+    cmd->add_flag("--json", o->json, "Print the list as JSON");
+    cmd->callback([o] {
+      const TensorDict d = load_any(o->file, o->fold);
+      long long params = 0;
+      for (const auto& [name, t] : d.items()) params += t.numel();
+      if (o->json) {
+        nlohmann::ordered_json j{{"file", o->file}, {"tensors", nlohmann::ordered_json::array()}, {"parameters", params}};
+        for (const auto& [name, t] : d.items())
+          j["tensors"].push_back({{"name", name}, {"dtype", dtype_name(t.dtype)}, {"shape", t.shape}});
+        print_json(j);
+        return;
+      }
+      for (const auto& [name, t] : d.items())
+        std::printf("%-48s %-5s %s\n", name.c_str(), dtype_name(t.dtype), shape_string(t.shape).c_str());
+      std::printf("%zu tensors, %lld parameters\n", d.size(), params);
+    });
+  }
+  {
+    struct Opts {
+      std::string in, out;
+      bool fold = false;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* cmd = models->add_subcommand("convert", "Convert a PyTorch checkpoint to safetensors (bit-exact tensors)");
+    cmd->add_option("IN", o->in, "torch.save checkpoint (.pt/.pth) or safetensors")->required();
+    cmd->add_option("-o,--output", o->out, "Output .safetensors")->required();
+    cmd->add_flag("--fold-weight-norm", o->fold, "Fold weight_g/weight_v pairs into weight");
+    cmd->callback([o] {
+      check_output_path(o->out, {o->in});
+      const TensorDict d = load_any(o->in, o->fold);
+      write_safetensors(o->out, d, {{"converted_from", o->in}});
+      std::fprintf(stderr, "wrote %s: %zu tensors\n", o->out.c_str(), d.size());
+    });
+  }
+}
+
+}  // namespace dubkit::cli

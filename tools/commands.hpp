@@ -1,0 +1,24 @@
+// The dubkit subcommands. Each register_* adds its subcommands to the app with a callback
+// that does the work through the library; main.cpp maps exceptions to exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace dubkit::cli {
+
+void register_audio(CLI::App& app);
+void register_devices(CLI::App& app);  // play, record, devices
+void register_doctor(CLI::App& app);
+void register_models(CLI::App& app);
+void register_vocode(CLI::App& app);
+
+// Prints JSON results on stdout (--json).
+void print_json(const nlohmann::ordered_json& j);
+
+// Where default model files are looked for, in order: $DUBKIT_MODELS, then the models/ of
+// the source tree the binary was built from.
+std::vector<std::string> model_dirs();
+
+}  // namespace dubkit::cli
