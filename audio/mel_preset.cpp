@@ -4,13 +4,12 @@
 #include <cmath>
 #include <limits>
 
+#include "audio/vector_math.hpp"
 #include "core/error.hpp"
 
 namespace dubkit {
 
 namespace {
-
-constexpr float kLog10e = 0.4342944819f;  // log10(x) = ln(x) * log10(e)
 
 std::vector<MelPreset> make_presets() {
   std::vector<MelPreset> v;
@@ -143,45 +142,43 @@ FeatureMatrix MelAnalyzer::compute(const Waveform& wave) const {
   const bool mfcc = p.scale == FeatureScale::Mfcc;
   const float scale = static_cast<float>(p.spectrum_scale), eps = static_cast<float>(p.magnitude_eps);
   stft_.for_each_power(x.data(), x.size(), [&](int t, const float* pw) {
-    if (p.power == 2.0) {
-      for (int k = 0; k < bins; ++k) spec[k] = pw[k] * scale;
-    } else {
+    const float* s = pw;  // the power spectrum itself, when nothing needs changing
+    if (p.power != 2.0) {
       for (int k = 0; k < bins; ++k) spec[k] = std::sqrt(pw[k] * scale + eps);
+      s = spec.data();
+    } else if (scale != 1.0f) {
+      for (int k = 0; k < bins; ++k) spec[k] = pw[k] * scale;
+      s = spec.data();
     }
-    if (mfcc) {
-      double e = 0;
-      for (int k = 0; k < bins; ++k) e += double(pw[k]) * p.spectrum_scale;
-      energy[t] = e;
-    }
+    if (mfcc) energy[t] = sum(pw, bins) * p.spectrum_scale;
     for (int m = 0; m < n_mels; ++m) {
-      const float* w = &filters_.data[static_cast<std::size_t>(m) * bins];
-      float acc = 0;
-      for (int k = band_begin_[m]; k < band_end_[m]; ++k) acc += w[k] * spec[k];
-      mel.at(m, t) = acc;
+      const int b = band_begin_[m];
+      mel.at(m, t) = dot(&filters_.data[static_cast<std::size_t>(m) * bins + b], s + b, band_end_[m] - b);
     }
   });
 
   switch (p.scale) {
     case FeatureScale::Linear:
       return mel;
-    case FeatureScale::LnClamp: {
-      const float floor = static_cast<float>(p.ln_clamp);
-      for (float& v : mel.data) v = std::log(std::max(v, floor));
+    case FeatureScale::LnClamp:
+      scaled_log_inplace(mel.data.data(), mel.data.size(), static_cast<float>(p.ln_clamp), 1.0f, 0.0f);
       return mel;
-    }
     case FeatureScale::DbSymmetric: {
-      // 2*A*(20*log10(v) - ref - min) / -min - A, folded into gain * log10(v) + offset.
+      // 2*A*(20*log10(v) - ref - min) / -min - A, folded into gain * ln(v) + offset.
+      const double log10e = 1.0 / std::log(10.0);
       const float floor = static_cast<float>(std::pow(10.0, p.min_level_db / 20.0));
-      const float gain = static_cast<float>(2.0 * p.max_abs * 20.0 / -p.min_level_db);
+      const float gain = static_cast<float>(2.0 * p.max_abs * 20.0 * log10e / -p.min_level_db);
       const float offset = static_cast<float>(2.0 * p.max_abs * (-p.ref_level_db - p.min_level_db) / -p.min_level_db - p.max_abs);
+      scaled_log_inplace(mel.data.data(), mel.data.size(), floor, gain, offset);
       const float top = static_cast<float>(p.max_abs);
-      for (float& v : mel.data) v = std::clamp(gain * kLog10e * std::log(std::max(v, floor)) + offset, -top, top);
+      for (float& v : mel.data) v = std::clamp(v, -top, top);
       return mel;
     }
     case FeatureScale::Mfcc: {
-      // Exact zeros become machine epsilon before the log, as python_speech_features does.
+      // python_speech_features replaces exact zeros (digital silence) by double epsilon before
+      // the log; flooring at epsilon is the same for every energy int16-scale audio can have.
       const double eps = std::numeric_limits<double>::epsilon();
-      for (float& v : mel.data) v = static_cast<float>(std::log(v == 0.0f ? eps : double(v)));
+      scaled_log_inplace(mel.data.data(), mel.data.size(), static_cast<float>(eps), 1.0f, 0.0f);
       FeatureMatrix cep = matmul(dct_, mel);
       for (int c = 0; c < cep.rows; ++c) {
         const double lift = p.lifter > 0 ? 1.0 + p.lifter / 2.0 * std::sin(M_PI * c / p.lifter) : 1.0;
