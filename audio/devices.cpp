@@ -1,10 +1,13 @@
 #include "audio/devices.hpp"
 
+#include <fcntl.h>
 #include <portaudio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <thread>
@@ -20,7 +23,19 @@ namespace {
 class PaSession {
  public:
   PaSession() {
+    // The ALSA and JACK back ends print pages of probing noise to stderr on a machine without
+    // sound hardware; real failures still come back as PortAudio error codes. So stderr points
+    // at /dev/null while they initialise (other threads' stderr output is lost meanwhile).
+    std::fflush(stderr);
+    const int saved = ::dup(STDERR_FILENO);
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (saved >= 0 && null >= 0) ::dup2(null, STDERR_FILENO);
     const PaError e = Pa_Initialize();
+    if (saved >= 0) {
+      ::dup2(saved, STDERR_FILENO);
+      ::close(saved);
+    }
+    if (null >= 0) ::close(null);
     if (e != paNoError) throw IoError(std::string("PortAudio could not start: ") + Pa_GetErrorText(e));
   }
   ~PaSession() { Pa_Terminate(); }
