@@ -16,11 +16,12 @@ using namespace dubkit;
 
 namespace {
 
-// Frequency of the strongest DFT bin between 20 Hz and Nyquist, in Hz (1 Hz resolution).
+// Frequency of the strongest DFT bin between 250 and 4000 Hz, in Hz (1 Hz resolution). A
+// wrong conversion ratio (16000/44100 or its inverse) moves a 1 kHz tone out of the 1 Hz bin.
 double dominant_frequency(const Waveform& w) {
   const std::size_t n = std::min<std::size_t>(w.samples.size(), static_cast<std::size_t>(w.rate));
   double best = 0, best_f = 0;
-  for (int f = 20; f < w.rate / 2; f += 1) {
+  for (int f = 250; f <= 4000; f += 1) {
     double re = 0, im = 0;
     for (std::size_t i = 0; i < n; ++i) {
       re += w.samples[i] * std::cos(2 * M_PI * f * double(i) / w.rate);
