@@ -1,7 +1,9 @@
 // End-to-end: the dubkit binary as a user runs it. Exit codes: 0 success, 2 usage, 1 failure.
 #include <catch2/catch.hpp>
+#include <sndfile.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -122,9 +124,21 @@ TEST_CASE("bad inputs: clear error, non-zero exit, no output left behind", "[e2e
   std::ofstream(dir + "/corrupt.wav", std::ios::binary) << bytes.substr(0, 12) << std::string(2000, '\x7f');
   std::ofstream(dir + "/text.wav") << "plain text, not audio\n";
   write_audio(dir + "/one.wav", Waveform{16000, {0.25f}});
+  {
+    SF_INFO sf{};
+    sf.samplerate = 16000;
+    sf.channels = 1;
+    sf.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+    sf_close(sf_open((dir + "/zero.wav").c_str(), SFM_WRITE, &sf));
+    std::vector<float> nan_samples(4000, 0.1f);
+    nan_samples[1234] = NAN;  // float WAV stores it verbatim
+    SNDFILE* f = sf_open((dir + "/nan.wav").c_str(), SFM_WRITE, &sf);
+    sf_writef_float(f, nan_samples.data(), static_cast<sf_count_t>(nan_samples.size()));
+    sf_close(f);
+  }
 
   const std::string out_dir = test::temp_dir("cli-bad-out");
-  for (const char* name : {"empty.wav", "trunc.wav", "corrupt.wav", "text.wav", "missing.wav"}) {
+  for (const char* name : {"empty.wav", "trunc.wav", "corrupt.wav", "text.wav", "missing.wav", "zero.wav", "nan.wav"}) {
     const std::string in = dir + "/" + name;
     INFO(name);
     for (const std::vector<std::string>& cmd :
