@@ -26,6 +26,7 @@ void add_info(CLI::App& audio) {
   auto file = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   cmd->add_option("FILE", *file, "Audio file (WAV, FLAC, OGG, ...)")->required();
+  cmd->footer("Example: dubkit audio info samples/sample.wav --json");
   cmd->add_flag("--json", *json, "Print the result as JSON");
   cmd->callback([file, json] {
     const AudioData a = read_audio(*file);
@@ -60,6 +61,7 @@ void add_convert(CLI::App& audio) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = audio.add_subcommand("convert", "Convert between formats, rates and channel layouts");
+  cmd->footer("Example: dubkit audio convert samples/sample.wav /tmp/sample.flac --rate 44100 --normalize-lufs -23");
   cmd->add_option("IN", o->in, "Input audio file")->required();
   cmd->add_option("OUT", o->out, "Output file; the extension picks the container (.wav, .flac, .ogg)")->required();
   cmd->add_option("--rate", o->rate, "Output sample rate in Hz (libsoxr, very high quality); 0 keeps the input's");
@@ -102,6 +104,7 @@ void add_mel(CLI::App& audio) {
   std::string names;
   for (const MelPreset& p : mel_presets()) names += (names.empty() ? "" : ", ") + p.name;
   auto* cmd = audio.add_subcommand("mel", "Compute a preset's features: a safetensors tensor or a PNG picture");
+  cmd->footer("Example: dubkit audio mel samples/sample.wav -o /tmp/sample_mel.png --preset wav2lip-16k");
   cmd->add_option("IN", o->in, "Input audio file (mixed to mono, resampled to the preset's rate)")->required();
   cmd->add_option("-o,--output", o->out, "OUT.safetensors (tensor 'mel', [n_features, frames]) or OUT.png")->required();
   cmd->add_option("--preset", o->preset, "Feature preset: " + names)->capture_default_str();
@@ -138,6 +141,7 @@ void add_mel(CLI::App& audio) {
 void register_audio(CLI::App& app) {
   auto* audio = app.add_subcommand("audio", "Inspect, convert and analyse audio files");
   audio->require_subcommand(1);
+  audio->footer("Example: dubkit audio info samples/sample.wav");
   add_info(*audio);
   add_convert(*audio);
   add_mel(*audio);

@@ -14,6 +14,7 @@ void register_devices(CLI::App& app) {
     auto json = std::make_shared<bool>(false);
     auto* cmd = app.add_subcommand("devices", "List audio devices (PortAudio)");
     cmd->add_flag("--json", *json, "Print the list as JSON");
+    cmd->footer("Example: dubkit devices --json");
     cmd->callback([json] {
       const auto devs = list_audio_devices();
       if (*json) {
@@ -37,6 +38,7 @@ void register_devices(CLI::App& app) {
     auto file = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("play", "Play an audio file on the default output device");
     cmd->add_option("FILE", *file, "Audio file")->required();
+    cmd->footer("Example: dubkit play samples/sample.wav");
     cmd->callback([file] { play(read_mono(*file)); });
   }
   {
@@ -48,6 +50,7 @@ void register_devices(CLI::App& app) {
     auto o = std::make_shared<Opts>();
     auto* cmd = app.add_subcommand("record", "Record from the default input device");
     cmd->add_option("OUT", o->out, "Output file (.wav, .flac, .ogg)")->required();
+    cmd->footer("Example: dubkit record /tmp/take.wav --seconds 5");
     cmd->add_option("--seconds", o->seconds, "How long to record")->capture_default_str();
     cmd->add_option("--rate", o->rate, "Sample rate in Hz")->capture_default_str();
     cmd->callback([o] {

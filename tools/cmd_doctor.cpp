@@ -87,6 +87,7 @@ void register_doctor(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("doctor", "Report dependency versions, BLAS speed, threads, audio devices and models");
   cmd->add_flag("--json", o->json, "Print the report as JSON");
+  cmd->footer("Example: dubkit doctor");
   cmd->add_option("--seconds", o->seconds, "How long to time the matmul")->capture_default_str();
   cmd->callback([o] {
     if (!(o->seconds > 0 && o->seconds <= 60)) throw InvalidArgument("--seconds must be in (0, 60]");

@@ -22,6 +22,7 @@ void register_vocode(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("vocode", "Analysis-resynthesis: audio -> mel preset -> vocoder -> audio");
+  cmd->footer("Example: dubkit vocode samples/sample.wav -o /tmp/resynth.wav --vocoder griffinlim");
   cmd->add_option("IN", o->in, "Input audio file")->required();
   cmd->add_option("-o,--output", o->out, "Output audio file, at the preset's sample rate")->required();
   cmd->add_option("--vocoder", o->vocoder, "Vocoder: griffinlim")

@@ -1,0 +1,44 @@
+// The GE2E speaker encoder (Wan et al. 2018) as in SV2TTS: a 3-layer LSTM over 40-band
+// `ge2e-40` mel frames, a linear layer with ReLU on the last hidden state, L2-normalised to a
+// 256-d voice embedding. Parameter names equal the public SV2TTS checkpoint's state-dict keys
+// (encoder/model.py), so its `model_state` loads by name.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+#include "core/tensor.hpp"
+
+namespace dubkit {
+
+struct SpeakerEncoderConfig {
+  int n_mels = 40;         // input mel bands (ge2e-40 preset)
+  int hidden = 256;        // LSTM hidden units per layer
+  int layers = 3;          // stacked LSTM layers
+  int embedding = 256;     // output embedding dimension
+  void validate() const;   // throws InvalidArgument naming the field
+};
+
+class SpeakerEncoderImpl : public torch::nn::Module {
+ public:
+  explicit SpeakerEncoderImpl(const SpeakerEncoderConfig& config = {});
+
+  // mels: [batch, frames, n_mels] ge2e-40 power mels -> [batch, embedding], each row of unit
+  // L2 norm (up to the 1e-5 the reference adds to the norm).
+  torch::Tensor forward(const torch::Tensor& mels);
+
+  const SpeakerEncoderConfig& config() const { return config_; }
+
+ private:
+  SpeakerEncoderConfig config_;
+  torch::nn::LSTM lstm{nullptr};      // "lstm.weight_ih_l0" ... "lstm.bias_hh_l2"
+  torch::nn::Linear linear{nullptr};  // "linear.weight" [256, 256], "linear.bias"
+  // Used only by the GE2E training loss (scale and offset of the cosine similarity matrix);
+  // kept so the public checkpoint and ours have the same tensors.
+  torch::Tensor similarity_weight;    // "similarity_weight" [1], initialised to 10
+  torch::Tensor similarity_bias;      // "similarity_bias" [1], initialised to -5
+};
+TORCH_MODULE(SpeakerEncoder);
+
+}  // namespace dubkit
