@@ -137,7 +137,7 @@ FeatureMatrix MelAnalyzer::compute(const Waveform& wave) const {
   const std::vector<float>& x = scaled.empty() ? wave.samples : scaled;
   const int T = stft_.frames(x.size()), n_mels = filters_.rows, bins = filters_.cols;
   FeatureMatrix mel(n_mels, T);
-  std::vector<double> energy(T);
+  std::vector<double> energy(p.scale == FeatureScale::Mfcc ? T : 0);  // MFCC c0 only
   std::vector<float> spec(bins);
   const bool mfcc = p.scale == FeatureScale::Mfcc;
   const float scale = static_cast<float>(p.spectrum_scale), eps = static_cast<float>(p.magnitude_eps);
