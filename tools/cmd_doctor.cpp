@@ -16,6 +16,7 @@
 #include "core/error.hpp"
 #include "core/versions.hpp"
 #include "tools/commands.hpp"
+#include "voice/phonemizer.hpp"
 
 namespace dubkit::cli {
 
@@ -100,6 +101,7 @@ void register_doctor(CLI::App& app) {
         {"CLI11", CLI11_VERSION}};
     for (const auto& v : core_library_versions()) libs.push_back(v);
     for (const auto& v : audio_library_versions()) libs.push_back(v);
+    libs.emplace_back("espeak-ng", espeak_ng_version());
 
     const BlasInfo blas = detect_blas();
     const MatmulResult mm = measure_matmul(1024, o->seconds);

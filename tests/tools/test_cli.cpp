@@ -221,3 +221,16 @@ TEST_CASE("doctor reports BLAS and a matmul speed", "[e2e]") {
   CHECK(j["versions"].contains("LibTorch"));
   CHECK(j["versions"].contains("libsndfile"));
 }
+
+TEST_CASE("text phonemes prints normalised text and IPA", "[e2e]") {
+  const Result r = run_dubkit({"text", "phonemes", "--lang", "en-us", "Dr. Smith paid $5.", "--json"});
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["normalized"] == "doctor Smith paid five dollars.");
+  CHECK(j["ipa"].get<std::string>().back() == '.');
+  CHECK(j["symbols"].size() > 10);
+  const Result bad = run_dubkit({"text", "phonemes", "--lang", "xx-nope", "hello"});
+  CHECK(bad.code == 2);
+  CHECK(bad.err.find("xx-nope") != std::string::npos);
+  CHECK(run_dubkit({"text", "phonemes", ""}).code == 2);
+}
