@@ -46,9 +46,10 @@ SymbolTable SymbolTable::from_json(const std::string& json, const std::string& s
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(source + ": symbol table is not valid JSON (" + e.what() + ")");
   }
-  if (!j.is_object() || j.value("format", "") != kFormat)
+  if (!j.is_object() || !j.contains("format") || !j["format"].is_string() ||
+      j["format"].get<std::string>() != kFormat)
     throw FormatError(source + ": not a " + std::string(kFormat) + " table");
-  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int>() != kVersion)
+  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<std::int64_t>() != kVersion)
     throw FormatError(source + ": symbol table version is not " + std::to_string(kVersion));
   if (!j.contains("symbols") || !j["symbols"].is_array()) throw FormatError(source + ": symbol table lacks 'symbols'");
   std::vector<std::string> symbols;

@@ -78,3 +78,12 @@ TEST_CASE("symbol tables encode, round-trip and refuse unknown symbols", "[voice
   CHECK_THROWS_AS(SymbolTable::from_json(R"({"format":"other","version":1,"symbols":[]})", "m"), FormatError);
   CHECK_THROWS_AS(SymbolTable::from_json(R"({"format":"dubkit-ipa-symbols","version":1,"symbols":[1]})", "m"), FormatError);
 }
+
+TEST_CASE("symbol table JSON of the wrong types is a FormatError (fuzzer finding)", "[voice][text][bad-input]") {
+  // Found by fuzz_symbols: a non-string "format" escaped as nlohmann::type_error.
+  CHECK_THROWS_AS(SymbolTable::from_json(R"({"format":7,"version":1,"symbols":[]})", "m"), FormatError);
+  CHECK_THROWS_AS(SymbolTable::from_json(R"({"format":"dubkit-ipa-symbols","version":4294967297,"symbols":[]})", "m"),
+                  FormatError);
+  CHECK_THROWS_AS(SymbolTable::from_json(R"({"format":"dubkit-ipa-symbols","version":1,"symbols":{"a":1}})", "m"),
+                  FormatError);
+}
