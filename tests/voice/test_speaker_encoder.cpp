@@ -22,7 +22,12 @@ TEST_CASE("the public SV2TTS checkpoint loads by name and reproduces its embeddi
   const torch::Tensor expected = to_torch(io.at("embed").copy());
   const torch::Tensor got = enc->forward(partial);
   REQUIRE(got.sizes() == expected.sizes());
+  CHECK(expected.norm().item<float>() == Approx(1.0f).margin(1e-4));  // a real embedding, not zeros
   CHECK((got - expected).abs().max().item<float>() < 1e-5f);
+  // The weights matter: a model that is not the checkpoint's gives another embedding.
+  SpeakerEncoder fresh;
+  fresh->eval();
+  CHECK((fresh->forward(partial) - expected).abs().max().item<float>() > 1e-3f);
 }
 
 TEST_CASE("weight loading reports missing, misshapen and unexpected tensors", "[voice][bad-input]") {
