@@ -68,9 +68,11 @@ int play_callback(const void*, void* out, unsigned long frames, const PaStreamCa
                   PaStreamCallbackFlags, void* user) {
   auto* st = static_cast<StreamState*>(user);
   auto* o = static_cast<float*>(out);
+  // Read before popping: if the producer had finished before this pop, a short pop is the end.
+  const bool producer_done = st->input_done.load(std::memory_order_acquire);
   const std::size_t got = st->ring.pop(o, frames);
   std::fill(o + got, o + frames, 0.0f);
-  if (got < frames && st->input_done.load(std::memory_order_acquire)) {
+  if (got < frames && producer_done) {
     st->drained.store(true, std::memory_order_release);
     return paComplete;
   }

@@ -21,7 +21,12 @@ struct SndfileCloser {
 using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
 
 // 10 hours of 8-channel 96 kHz float: beyond that a header is lying or the file is not ours.
-constexpr long long kMaxSamples = 10LL * 3600 * 96000 * 8;
+// 2^30 floats (4 GiB): about 18 hours of 16 kHz mono. Longer input is read in pieces by the
+// callers that need it, never here.
+constexpr long long kMaxSamples = 1LL << 30;
+// A header's length claim reserves at most this much up front; the read loop grows the rest
+// as samples actually arrive.
+constexpr std::size_t kMaxReserve = std::size_t{1} << 24;
 
 SndfilePtr open_read(const std::string& path, SF_INFO& info) {
   info = SF_INFO{};
@@ -90,7 +95,7 @@ AudioData read_audio(const std::string& path) {
     if (sf.frames > kMaxSamples / sf.channels)
       throw FormatError("'" + path + "' claims " + std::to_string(sf.frames) + " frames, more than dubkit reads at once");
     check_chunk_sizes(f.get(), path);
-    a.interleaved.reserve(static_cast<std::size_t>(sf.frames) * sf.channels);
+    a.interleaved.reserve(std::min(static_cast<std::size_t>(sf.frames) * sf.channels, kMaxReserve));
   }
   constexpr sf_count_t kChunk = 1 << 16;
   std::vector<float> chunk(static_cast<std::size_t>(kChunk) * sf.channels);
@@ -129,6 +134,38 @@ Waveform mix_to_mono(const AudioData& audio) {
 
 Waveform read_mono(const std::string& path) { return mix_to_mono(read_audio(path)); }
 
+namespace {
+
+SF_INFO output_format(const std::string& path, int rate, int channels, SampleFormat format) {
+  if (rate <= 0 || channels <= 0)
+    throw InvalidArgument("'" + path + "': sample rate or channel count not set");
+  const std::size_t dot = path.find_last_of('.');
+  std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  SF_INFO sf{};
+  sf.samplerate = rate;
+  sf.channels = channels;
+  const int sub = format == SampleFormat::Pcm16 ? SF_FORMAT_PCM_16
+                  : format == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24
+                                                  : SF_FORMAT_FLOAT;
+  if (ext == ".wav") sf.format = SF_FORMAT_WAV | sub;
+  else if (ext == ".flac") sf.format = SF_FORMAT_FLAC | (sub == SF_FORMAT_FLOAT ? SF_FORMAT_PCM_24 : sub);
+  else if (ext == ".ogg") sf.format = SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+  else throw InvalidArgument("'" + path + "': unknown audio extension (use .wav, .flac or .ogg)");
+  if (!sf_format_check(&sf))
+    throw InvalidArgument("'" + path + "': libsndfile cannot write this format at " + std::to_string(rate) +
+                          " Hz, " + std::to_string(channels) + " channels");
+  return sf;
+}
+
+}  // namespace
+
+void check_audio_output(const std::string& path, int rate, int channels, SampleFormat format,
+                        const std::vector<std::string>& inputs) {
+  output_format(path, rate, channels, format);
+  check_output_path(path, inputs);
+}
+
 void write_audio(const std::string& path, const Waveform& wave, SampleFormat format,
                  const std::vector<std::string>& inputs) {
   AudioData a;
@@ -142,26 +179,8 @@ void write_audio(const std::string& path, const Waveform& wave, SampleFormat for
 void write_audio(const std::string& path, const AudioData& audio, SampleFormat format,
                  const std::vector<std::string>& inputs) {
   const AudioInfo& ai = audio.info;
-  if (ai.rate <= 0 || ai.channels <= 0)
-    throw InvalidArgument("write_audio '" + path + "': sample rate or channel count not set");
   if (audio.interleaved.empty()) throw InvalidArgument("write_audio '" + path + "': no samples");
-  std::string ext = path.substr(path.find_last_of('.') == std::string::npos ? path.size() : path.find_last_of('.'));
-  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-  SF_INFO sf{};
-  sf.samplerate = ai.rate;
-  sf.channels = ai.channels;
-  const int sub = format == SampleFormat::Pcm16 ? SF_FORMAT_PCM_16
-                  : format == SampleFormat::Pcm24 ? SF_FORMAT_PCM_24
-                                                  : SF_FORMAT_FLOAT;
-  if (ext == ".wav") sf.format = SF_FORMAT_WAV | sub;
-  else if (ext == ".flac") sf.format = SF_FORMAT_FLAC | (sub == SF_FORMAT_FLOAT ? SF_FORMAT_PCM_24 : sub);
-  else if (ext == ".ogg") sf.format = SF_FORMAT_OGG | SF_FORMAT_VORBIS;
-  else throw InvalidArgument("'" + path + "': unknown audio extension (use .wav, .flac or .ogg)");
-  if (!sf_format_check(&sf))
-    throw InvalidArgument("'" + path + "': libsndfile cannot write this format at " +
-                          std::to_string(ai.rate) + " Hz, " +
-                          std::to_string(ai.channels) + " channels");
-
+  SF_INFO sf = output_format(path, ai.rate, ai.channels, format);
   AtomicOutput out(path, inputs);
   {
     SndfilePtr f(sf_open(out.temp_path().c_str(), SFM_WRITE, &sf));
@@ -171,6 +190,9 @@ void write_audio(const std::string& path, const AudioData& audio, SampleFormat f
     const sf_count_t n = static_cast<sf_count_t>(audio.interleaved.size() / ai.channels);
     if (sf_writef_float(f.get(), audio.interleaved.data(), n) != n)
       throw IoError("write failed on '" + path + "': " + sf_strerror(f.get()));
+    // libsndfile writes the header and the last frames on close: a failure there is a
+    // failed write, not a published file.
+    if (sf_close(f.release()) != 0) throw IoError("write failed on '" + path + "' while closing it");
   }
   out.commit();
 }

@@ -32,6 +32,13 @@ Waveform mix_to_mono(const AudioData& audio);
 
 enum class SampleFormat { Pcm16, Pcm24, Float32 };
 
+// Checks, before any work, that write_audio could write `path` (known extension, a format
+// libsndfile accepts at this rate and channel count, an existing directory, not an input).
+// Throws InvalidArgument or IoError.
+void check_audio_output(const std::string& path, int rate, int channels,
+                        SampleFormat format = SampleFormat::Pcm16,
+                        const std::vector<std::string>& inputs = {});
+
 // The container comes from the extension (.wav, .flac, .ogg); OGG is always Vorbis and FLAC
 // at most 24-bit. Samples outside [-1, 1] are clipped by PCM encodings. `inputs` are paths the
 // output must not overwrite.

@@ -43,7 +43,7 @@ void normalize_peak(Waveform& w, double dbfs) {
 void normalize_loudness(Waveform& w, double lufs) {
   const double now = integrated_loudness(w);
   if (!std::isfinite(now))
-    throw InvalidArgument("cannot normalise loudness: the audio is silent or shorter than 400 ms");
+    throw FormatError("cannot normalise loudness: the audio is silent or shorter than 400 ms");
   const float g = static_cast<float>(std::pow(10.0, (lufs - now) / 20.0));
   for (float& s : w.samples) s *= g;
 }

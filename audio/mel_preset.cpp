@@ -121,7 +121,7 @@ FeatureMatrix MelAnalyzer::compute(const Waveform& wave) const {
     throw InvalidArgument("preset '" + p.name + "' needs " + std::to_string(p.sample_rate) +
                           " Hz audio, got " + std::to_string(wave.rate) + " Hz (resample first)");
   if (wave.samples.size() < static_cast<std::size_t>(p.stft.win_length))
-    throw InvalidArgument("audio of " + std::to_string(wave.samples.size()) + " samples is shorter than one " +
+    throw FormatError("audio of " + std::to_string(wave.samples.size()) + " samples is shorter than one " +
                           std::to_string(p.stft.win_length) + "-sample analysis window of preset '" + p.name + "'");
   // Pre-emphasis and gain need a copy; without them the STFT reads the samples in place.
   std::vector<float> scaled;
@@ -228,12 +228,6 @@ FeatureMatrix MelAnalyzer::linear_magnitude(const FeatureMatrix& features) const
   if (p.power == 2.0)
     for (float& v : x.data) v = std::sqrt(v);
   return x;
-}
-
-std::size_t MelAnalyzer::samples_for_frames(int frames) const {
-  const StftConfig& c = preset_.stft;
-  const long long n = static_cast<long long>(frames - 1) * c.hop + c.n_fft - 2LL * c.pad;
-  return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 }  // namespace dubkit

@@ -59,17 +59,15 @@ class MelAnalyzer {
   explicit MelAnalyzer(const MelPreset& preset);
   const MelPreset& preset() const { return preset_; }
 
-  // [n_features, T]. Throws InvalidArgument when wave.rate differs from the preset's rate or
-  // the wave is shorter than one analysis window (win_length).
+  // [n_features, T]. Throws InvalidArgument when wave.rate differs from the preset's rate,
+  // FormatError when the wave is shorter than one analysis window (win_length). Samples must
+  // be finite (read_audio guarantees it) and below ~1e18 so their power fits a float.
   FeatureMatrix compute(const Waveform& wave) const;
 
   // Estimated linear STFT magnitudes [n_fft/2+1, T] from features (undoing the scale, then a
   // non-negative least-squares inverse of the filterbank): Griffin-Lim's input. Throws
   // InvalidArgument for Mfcc presets (not invertible) or a wrong number of rows.
   FeatureMatrix linear_magnitude(const FeatureMatrix& features) const;
-
-  // Number of samples a signal reconstructed from T frames has.
-  std::size_t samples_for_frames(int frames) const;
 
  private:
   MelPreset preset_;

@@ -38,7 +38,8 @@ class SpscRingBuffer {
     return n;
   }
 
-  // Floats waiting; exact for the consumer, a lower bound for the producer.
+  // Floats waiting: for the consumer a lower bound (more may arrive), for the producer an upper
+  // bound (some may have been taken).
   std::size_t size() const {
     const std::size_t w = write_.load(std::memory_order_acquire);
     const std::size_t r = read_.load(std::memory_order_acquire);

@@ -8,6 +8,7 @@ pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
 pkg_check_modules(EBUR128 REQUIRED IMPORTED_TARGET libebur128)
 pkg_check_modules(PORTAUDIO REQUIRED IMPORTED_TARGET portaudio-2.0)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+# dlib: only its version header is used so far (doctor); the lip-sync stage will link it.
 pkg_check_modules(DLIB REQUIRED IMPORTED_TARGET dlib-1)
 pkg_check_modules(ESPEAK_NG REQUIRED IMPORTED_TARGET espeak-ng)
 find_package(nlohmann_json 3.10 REQUIRED)

@@ -1,5 +1,6 @@
 #include "core/atomic_file.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -44,11 +45,25 @@ AtomicOutput::~AtomicOutput() {
   if (!committed_) std::remove(temp_.c_str());
 }
 
+namespace {
+// Flushes a file or directory to the disk, so a crash of the machine (not only of the
+// process) cannot leave a renamed but empty file.
+void sync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) throw IoError("cannot open '" + path + "' to sync it");
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) throw IoError("cannot sync '" + path + "' to disk");
+}
+}  // namespace
+
 void AtomicOutput::commit() {
+  sync_path(temp_, O_RDONLY);
   std::error_code ec;
   fs::rename(temp_, path_, ec);
   if (ec) throw IoError("cannot move '" + temp_ + "' to '" + path_ + "': " + ec.message());
   committed_ = true;
+  sync_path(directory_of(path_).string(), O_RDONLY | O_DIRECTORY);
 }
 
 }  // namespace dubkit

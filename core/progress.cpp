@@ -17,7 +17,8 @@ Progress::Progress(std::string label, long long total, bool enabled, double inte
       last_(start_) {}
 
 Progress::~Progress() {
-  if (!finished_) done();
+  // Abandoned (an exception): end the bar's line without claiming completion.
+  if (!finished_ && enabled_ && tty_) std::fputc('\n', stderr);
 }
 
 void Progress::update(long long done) {

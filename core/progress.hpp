@@ -12,7 +12,7 @@ class Progress {
  public:
   // `total` units of work (> 0); `enabled` false makes every call a no-op (--quiet, --json).
   Progress(std::string label, long long total, bool enabled = true, double interval = 5.0);
-  ~Progress();  // finishes the line if done() was not called
+  ~Progress();  // without done(), ends the line but does not claim 100%
   void update(long long done);
   void done();
 

@@ -201,7 +201,8 @@ void write_safetensors(const std::string& path, const TensorDict& tensors,
     header[name] = {{"dtype", dtype_name(t.dtype)}, {"shape", t.shape}, {"data_offsets", {offset, offset + n}}};
     offset += n;
   }
-  std::string h = header.dump();
+  // Paths in metadata may not be UTF-8; invalid bytes become U+FFFD instead of an error.
+  std::string h = header.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   h.append((8 - h.size() % 8) % 8, ' ');  // aligns the data region, as the reference writer does
   AtomicOutput out(path);
   {

@@ -20,6 +20,7 @@ double normalized_max_error(const std::vector<float>& a, const std::vector<float
   if (a.size() != b.size()) return INFINITY;
   double err = 0, scale = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!std::isfinite(a[i]) || !std::isfinite(b[i])) return INFINITY;
     err = std::max(err, std::fabs(double(a[i]) - b[i]));
     scale = std::max(scale, std::fabs(double(b[i])));
   }

@@ -14,16 +14,20 @@ namespace dubkit::test {
 // ../shared/fixtures/reference, set by the build (DUBKIT_FIXTURES_DIR).
 inline std::string fixture(const std::string& name) { return std::string(DUBKIT_FIXTURES_DIR) + "/" + name; }
 
-// A fresh empty directory under the system temp dir, removed by the caller's scope end.
+// A fresh empty directory under the system temp dir. It is left there for inspection after a
+// failure; CI machines start clean.
 std::string temp_dir(const std::string& tag);
 
 // max |a - b| / max |b|: the error relative to the reference's scale. Elementwise relative
 // error is meaningless for values near zero (cepstra, silent bins), so every golden test uses
-// this measure.
+// this measure. Infinite when the sizes differ or any value is not finite.
 double normalized_max_error(const std::vector<float>& a, const std::vector<float>& b);
 
 // A [rows, cols] matrix holding `values` in the given layout (transpose = values are [cols, rows]).
 FeatureMatrix matrix_from(const std::vector<float>& values, int rows, int cols, bool transpose = false);
+
+// max(acc, x), but NaN wins: a NaN anywhere must fail the comparison that uses it.
+inline double max_or_nan(double acc, double x) { return (x > acc || std::isnan(x)) ? x : acc; }
 
 // Row r of m.
 std::vector<float> row(const FeatureMatrix& m, int r);

@@ -74,11 +74,11 @@ void add_convert(CLI::App& audio) {
   cmd->callback([o] {
     const SampleFormat fmt = o->format == "pcm16" ? SampleFormat::Pcm16
                              : o->format == "pcm24" ? SampleFormat::Pcm24 : SampleFormat::Float32;
-    check_output_path(o->out, {o->in});
-    AudioData a = read_audio(o->in);
     if (o->rate < 0) throw InvalidArgument("--rate " + std::to_string(o->rate) + " is negative");
-    const bool level_ops = !std::isnan(o->trim_db) || !std::isnan(o->peak_db) || !std::isnan(o->lufs);
-    if (!o->mono && !level_ops) {
+    AudioData a = read_audio(o->in);
+    const bool mono = o->mono || !std::isnan(o->trim_db) || !std::isnan(o->peak_db) || !std::isnan(o->lufs);
+    check_audio_output(o->out, o->rate ? o->rate : a.info.rate, mono ? 1 : a.info.channels, fmt, {o->in});
+    if (!mono) {
       if (o->rate) a = resample(a, o->rate);
       write_audio(o->out, a, fmt, {o->in});
       return;

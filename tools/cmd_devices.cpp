@@ -4,7 +4,6 @@
 
 #include "audio/devices.hpp"
 #include "audio/io.hpp"
-#include "core/atomic_file.hpp"
 #include "tools/commands.hpp"
 
 namespace dubkit::cli {
@@ -54,7 +53,7 @@ void register_devices(CLI::App& app) {
     cmd->add_option("--seconds", o->seconds, "How long to record")->capture_default_str();
     cmd->add_option("--rate", o->rate, "Sample rate in Hz")->capture_default_str();
     cmd->callback([o] {
-      check_output_path(o->out);  // fail before recording, not after
+      check_audio_output(o->out, o->rate, 1);  // fail before recording, not after
       write_audio(o->out, record(o->seconds, o->rate));
     });
   }

@@ -6,7 +6,6 @@
 #include "audio/io.hpp"
 #include "audio/mel_preset.hpp"
 #include "audio/resample.hpp"
-#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "tools/commands.hpp"
@@ -34,8 +33,10 @@ void register_vocode(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print a summary as JSON");
   cmd->callback([o] {
     o->gl.validate();
-    check_output_path(o->out, {o->in});  // fail before the work, not after
     const MelAnalyzer analyzer(mel_preset(o->preset));
+    if (analyzer.preset().scale == FeatureScale::Mfcc)
+      throw InvalidArgument("--preset " + o->preset + " holds MFCCs, which no vocoder can invert");
+    check_audio_output(o->out, analyzer.preset().sample_rate, 1, SampleFormat::Pcm16, {o->in});  // fail before the work
     const Waveform in = resample(read_mono(o->in), analyzer.preset().sample_rate);
     const auto t0 = std::chrono::steady_clock::now();
     const FeatureMatrix mel = analyzer.compute(in);

@@ -15,7 +15,9 @@ namespace dubkit {
 struct GriffinLimConfig {
   int iterations = 60;        // projections; 32 already gives most of the quality
   double momentum = 0.99;     // 0 = classic Griffin-Lim
-  std::uint64_t seed = 0;     // initial random phases; fixed for reproducible output
+  std::uint64_t seed = 0;     // initial random phases: same seed, same output for one FFTW plan
+                              // (FFTW_MEASURE may pick another plan on another run or machine,
+                              // which changes the last bits)
   void validate() const;      // throws InvalidArgument naming the field
 };
 

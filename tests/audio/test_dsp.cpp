@@ -21,7 +21,7 @@ TEST_CASE("STFT then inverse STFT reconstructs the signal", "[audio]") {
     const std::vector<float> back = stft.inverse(spec.data(), T, w.samples.size());
     double err = 0;
     // Samples covered by a full window sum (all but the reflect-padded hifigan tail).
-    for (std::size_t i = 0; i + c.n_fft < w.samples.size(); ++i) err = std::max(err, double(std::fabs(back[i] - w.samples[i])));
+    for (std::size_t i = 0; i + c.n_fft < w.samples.size(); ++i) err = test::max_or_nan(err, std::fabs(back[i] - w.samples[i]));
     CHECK(err < 1e-5);
   }
 }
@@ -85,8 +85,9 @@ TEST_CASE("presets reject wrong rates, short audio and unknown names", "[audio][
   CHECK_THROWS_WITH(MelAnalyzer(broken), Catch::Contains("power"));
 }
 
-TEST_CASE("the filterbank inverse recovers a smooth spectrum", "[audio]") {
-  // A spectrum inside the filterbank's span should come back close after mel -> linear.
+TEST_CASE("the filterbank inverse solves its least-squares problem", "[audio]") {
+  // The non-negative inverse must reproduce the mel energies it was given; how close the
+  // linear spectrum itself comes is bounded by the filterbank's resolution, not by the solver.
   const MelAnalyzer a(mel_preset("ge2e-40"));
   const Waveform w = test::test_tone(16000, 0.5);
   const FeatureMatrix mel = a.compute(w);

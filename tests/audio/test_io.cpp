@@ -65,7 +65,7 @@ TEST_CASE("WAV, FLAC and OGG round trips", "[audio]") {
     const Waveform back = read_mono(path);
     REQUIRE(back.samples.size() == w.samples.size());
     double err = 0;
-    for (std::size_t i = 0; i < w.samples.size(); ++i) err = std::max(err, double(std::fabs(back.samples[i] - w.samples[i])));
+    for (std::size_t i = 0; i < w.samples.size(); ++i) err = test::max_or_nan(err, std::fabs(back.samples[i] - w.samples[i]));
     // 16-bit PCM is within one quantisation step; Vorbis is lossy, so only roughly equal.
     CHECK(err < (std::string(ext) == ".ogg" ? 0.1 : 1.0 / 32768 + 1e-6));
   }
@@ -94,7 +94,7 @@ TEST_CASE("libsoxr resampling keeps pitch and length", "[audio]") {
   const Waveform back = resample(up, 16000);
   double err = 0;
   for (std::size_t i = 400; i + 400 < w.samples.size(); ++i)  // away from the filter's edge transients
-    err = std::max(err, double(std::fabs(back.samples[i] - w.samples[i])));
+    err = test::max_or_nan(err, std::fabs(back.samples[i] - w.samples[i]));
   CHECK(err < 1e-3);
   AudioData st;
   st.info = {"", 16000, 2, 16000};
@@ -112,7 +112,7 @@ TEST_CASE("EBU R128 loudness, normalisation and trimming", "[audio]") {
   normalize_peak(w, -1.0);
   CHECK(20 * std::log10(peak(w)) == Approx(-1.0).margin(1e-4));
   Waveform silent{16000, std::vector<float>(16000, 0.0f)};
-  CHECK_THROWS_AS(normalize_loudness(silent, -23), InvalidArgument);
+  CHECK_THROWS_AS(normalize_loudness(silent, -23), FormatError);
 
   Waveform padded{16000, std::vector<float>(16000, 0.0f)};
   const Waveform tone = sine(16000, 440.0, 0.5, 0.5);

@@ -66,8 +66,10 @@ TEST_CASE("help, version and usage errors", "[e2e]") {
   CHECK(help.out.find("Example: dubkit") != std::string::npos);
   const Result sub = run_dubkit({"vocode", "--help"});
   CHECK(sub.code == 0);
-  CHECK(sub.out.find("60") != std::string::npos);  // live default of --iterations
-  CHECK(run_dubkit({"--version"}).out.find("dubkit ") == 0);
+  CHECK(sub.out.find("--iterations INT=60") != std::string::npos);  // live default
+  const Result version = run_dubkit({"--version"});
+  CHECK(version.code == 0);
+  CHECK(version.out.find("dubkit ") == 0);
   CHECK(run_dubkit({}).code == 2);
   CHECK(run_dubkit({"no-such-command"}).code == 2);
   CHECK(run_dubkit({"audio", "info"}).code == 2);                                            // missing FILE
@@ -152,7 +154,7 @@ TEST_CASE("bad inputs: clear error, non-zero exit, no output left behind", "[e2e
   // One sample is a valid file but too short to analyse.
   CHECK(run_dubkit({"audio", "info", dir + "/one.wav"}).code == 0);
   const Result one = run_dubkit({"vocode", dir + "/one.wav", "-o", out_dir + "/v.wav"});
-  CHECK(one.code == 2);
+  CHECK(one.code == 1);
   CHECK(one.err.find("shorter than one") != std::string::npos);
   CHECK(entries(out_dir).empty());  // no partial or temporary files
 
@@ -162,6 +164,13 @@ TEST_CASE("bad inputs: clear error, non-zero exit, no output left behind", "[e2e
   CHECK(self.err.find("is also an input") != std::string::npos);
   CHECK(slurp(good) == bytes);
   CHECK(run_dubkit({"vocode", good, "-o", good}).code == 2);
+  // A bad output name fails before any work, not after it.
+  const Result ext = run_dubkit({"vocode", good, "-o", out_dir + "/v.mp3"});
+  CHECK(ext.code == 2);
+  CHECK(ext.err.find("unknown audio extension") != std::string::npos);
+  CHECK(ext.err.find("griffin-lim") == std::string::npos);  // no progress line: nothing ran
+  CHECK(run_dubkit({"record", out_dir + "/r.mp3", "--seconds", "30"}, 10).code == 2);
+  CHECK(entries(out_dir).empty());
   CHECK(run_dubkit({"audio", "mel", good, "-o", dir + "/no/such/dir/m.png"}).code == 1);
 }
 

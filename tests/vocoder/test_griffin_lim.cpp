@@ -65,11 +65,14 @@ TEST_CASE("mel -> Griffin-Lim -> mel comes back close, with the input's length",
   for (const char* name : {"wav2lip-16k", "hifigan-22k"}) {
     INFO(name);
     const MelAnalyzer a(mel_preset(name));
-    const FeatureMatrix mel = a.compute(test::test_tone(a.preset().sample_rate, 1.0));
+    const Waveform input = test::test_tone(a.preset().sample_rate, 1.0);
+    const FeatureMatrix mel = a.compute(input);
     const Waveform rough = griffin_lim_from_features(mel, a, iterations(1));
     const Waveform good = griffin_lim_from_features(mel, a, iterations(32));
     CHECK(good.rate == a.preset().sample_rate);
-    CHECK(good.samples.size() == a.samples_for_frames(mel.cols));
+    // Within one hop of the input: the frames cover the signal to the nearest hop.
+    CHECK(std::labs(static_cast<long>(good.samples.size()) - static_cast<long>(input.samples.size())) <
+          a.preset().stft.hop);
     const FeatureMatrix again = a.compute(good);
     REQUIRE(again.cols == mel.cols);
     CHECK(mean_abs_diff(again, mel) < mean_abs_diff(a.compute(rough), mel));
