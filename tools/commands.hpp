@@ -13,6 +13,7 @@ void register_devices(CLI::App& app);  // play, record, devices
 void register_doctor(CLI::App& app);
 void register_models(CLI::App& app);
 void register_text(CLI::App& app);
+void register_voice(CLI::App& app);
 void register_vocode(CLI::App& app);
 
 // Prints JSON results on stdout (--json).

@@ -1,5 +1,8 @@
 #include "voice/speaker_encoder.hpp"
 
+#include <cmath>
+
+#include "audio/mel_preset.hpp"
 #include "core/error.hpp"
 
 namespace dubkit {
@@ -32,6 +35,43 @@ torch::Tensor SpeakerEncoderImpl::forward(const torch::Tensor& mels) {
   const torch::Tensor last = std::get<0>(state)[config_.layers - 1];
   const torch::Tensor raw = torch::relu(linear->forward(last));
   return raw / (raw.norm(2, 1, /*keepdim=*/true) + 1e-5);
+}
+
+PartialWindows partial_windows(std::size_t n_samples, int frames_per_partial, double overlap, double min_coverage) {
+  if (frames_per_partial < 1 || overlap < 0 || overlap >= 1 || min_coverage <= 0 || min_coverage > 1)
+    throw InvalidArgument("partial windows: need frames >= 1, overlap in [0, 1), coverage in (0, 1]");
+  constexpr int kSamplesPerFrame = 160;  // 10 ms at 16 kHz: the ge2e-40 hop
+  const long long n_frames = static_cast<long long>(std::ceil((n_samples + 1) / double(kSamplesPerFrame)));
+  const int step = std::max(1, static_cast<int>(std::lround(frames_per_partial * (1 - overlap))));
+  PartialWindows w;
+  w.frames_per_partial = frames_per_partial;
+  const long long steps = std::max(1LL, n_frames - frames_per_partial + step + 1);
+  for (long long i = 0; i < steps; i += step) w.starts.push_back(static_cast<int>(i));
+  const double last = double(w.starts.back()) * kSamplesPerFrame;
+  const double coverage = (double(n_samples) - last) / (double(frames_per_partial) * kSamplesPerFrame);
+  if (coverage < min_coverage && w.starts.size() > 1) w.starts.pop_back();
+  w.padded_samples = std::max<std::size_t>(
+      n_samples, static_cast<std::size_t>(w.starts.back() + frames_per_partial) * kSamplesPerFrame);
+  return w;
+}
+
+torch::Tensor embed_utterance(SpeakerEncoder& encoder, const Waveform& wave16k) {
+  static const MelAnalyzer analyzer(mel_preset("ge2e-40"));
+  if (wave16k.rate != analyzer.preset().sample_rate)
+    throw InvalidArgument("embed_utterance: needs 16000 Hz audio, got " + std::to_string(wave16k.rate) + " Hz");
+  const PartialWindows w = partial_windows(wave16k.samples.size());
+  Waveform padded = wave16k;
+  padded.samples.resize(w.padded_samples, 0.0f);
+  const FeatureMatrix mel = analyzer.compute(padded);  // [40, T]
+  torch::NoGradGuard no_grad;
+  // [40, T] -> [T, 40], then one [frames, 40] slice per window.
+  const torch::Tensor frames =
+      torch::from_blob(const_cast<float*>(mel.data.data()), {mel.rows, mel.cols}, torch::kFloat).t();
+  std::vector<torch::Tensor> batch;
+  for (int start : w.starts) batch.push_back(frames.narrow(0, start, w.frames_per_partial));
+  const torch::Tensor partials = encoder->forward(torch::stack(batch));  // `mel` outlives this use
+  const torch::Tensor mean = partials.mean(0);
+  return mean / mean.norm();
 }
 
 }  // namespace dubkit

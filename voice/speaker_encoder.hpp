@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "audio/waveform.hpp"
 #include "core/tensor.hpp"
 
 namespace dubkit {
@@ -40,5 +41,22 @@ class SpeakerEncoderImpl : public torch::nn::Module {
   torch::Tensor similarity_bias;      // "similarity_bias" [1], initialised to -5
 };
 TORCH_MODULE(SpeakerEncoder);
+
+// SV2TTS's partial windows over an utterance of n_samples at 16 kHz: windows of
+// `frames_per_partial` mel frames (10 ms each) starting every frames_per_partial * (1 - overlap)
+// frames; a last window covering less than `min_coverage` of real audio is dropped unless it
+// is the only one. Returns each window's first frame.
+struct PartialWindows {
+  std::vector<int> starts;
+  int frames_per_partial = 160;
+  std::size_t padded_samples = 0;  // samples the audio is zero-padded to so every window is full
+};
+PartialWindows partial_windows(std::size_t n_samples, int frames_per_partial = 160, double overlap = 0.5,
+                               double min_coverage = 0.75);
+
+// The utterance embedding [embedding]: ge2e-40 mels of the (zero-padded) 16 kHz audio, one
+// embedding per partial window, averaged and L2-normalised (SV2TTS embed_utterance). Throws
+// InvalidArgument for audio at another rate.
+torch::Tensor embed_utterance(SpeakerEncoder& encoder, const Waveform& wave16k);
 
 }  // namespace dubkit

@@ -243,3 +243,20 @@ TEST_CASE("text phonemes prints normalised text and IPA", "[e2e]") {
   CHECK(bad.err.find("xx-nope") != std::string::npos);
   CHECK(run_dubkit({"text", "phonemes", ""}).code == 2);
 }
+
+TEST_CASE("voice embed with the public SV2TTS encoder", "[e2e]") {
+  const Result r = run_dubkit({"voice", "embed", kSample, "--encoder", test::fixture("rtvc_encoder.pt"), "--json"});
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 1);
+  const auto& e = j[0]["embedding"];
+  REQUIRE(e.size() == 256);
+  double norm = 0;
+  for (const auto& x : e) norm += x.get<double>() * x.get<double>();
+  CHECK(norm == Approx(1.0).margin(1e-4));
+  const Result missing = run_dubkit({"voice", "embed", kSample});
+  CHECK(missing.code == 2);  // --encoder is required
+  const Result bad = run_dubkit({"voice", "embed", kSample, "--encoder", test::fixture("hifigan_v2_generator.pt")});
+  CHECK(bad.code == 1);
+  CHECK(bad.err.find("missing tensor") != std::string::npos);
+}

@@ -48,3 +48,38 @@ TEST_CASE("weight loading reports missing, misshapen and unexpected tensors", "[
   CHECK_THROWS_WITH(load_weights(*enc, w, "m.pt"), Catch::Contains("does not have: 'decoder.weight'"));
   CHECK_THROWS_AS(enc->forward(torch::zeros({1, 10, 80})), InvalidArgument);
 }
+
+TEST_CASE("partial windows follow SV2TTS compute_partial_slices", "[voice]") {
+  // Expected values worked by hand from that function. 67520 samples (the fixture):
+  // ceil(67521 / 160) = 423 frames, step 80, range(0, 344, 80) = 0..320; the window at 320
+  // covers (67520 - 51200) / 25600 = 0.64 < 0.75 of real audio and is dropped.
+  const PartialWindows w = partial_windows(67520);
+  CHECK(w.starts == std::vector<int>{0, 80, 160, 240});
+  CHECK(w.padded_samples == 67520);  // the last window ends at 64000: no padding
+  // 1 s: 101 frames -> one window of 160 frames, zero-padded to 25600 samples.
+  const PartialWindows one = partial_windows(16000);
+  CHECK(one.starts == std::vector<int>{0});
+  CHECK(one.padded_samples == 25600);
+  // 3 s: 301 frames, steps 222 -> 0, 80, 160; the last covers (48000 - 25600) / 25600 = 0.875.
+  CHECK(partial_windows(48000).starts == std::vector<int>{0, 80, 160});
+  // 2.7 s: 271 frames, steps 192 -> 0, 80, 160; the last covers 0.6875 < 0.75 and is dropped.
+  CHECK(partial_windows(43200).starts == std::vector<int>{0, 80});
+}
+
+TEST_CASE("utterance embedding averages the partial embeddings", "[voice]") {
+  SpeakerEncoder enc;
+  const std::string pt = test::fixture("rtvc_encoder.pt");
+  load_weights(*enc, load_torch_checkpoint(pt), pt);
+  enc->eval();
+  SafetensorsFile io(test::fixture("rtvc_encoder_io.safetensors"));
+  Waveform w{16000, io.at("wav16").to_float()};
+  torch::NoGradGuard no_grad;
+  const torch::Tensor e = embed_utterance(enc, w);
+  CHECK(e.sizes() == torch::IntArrayRef{256});
+  CHECK(e.norm().item<float>() == Approx(1.0f).margin(1e-5));
+  // The first window is the fixture's `partial` (frames 0..159 of the reference mel), so its
+  // embedding is the reference `embed`; the utterance embedding must lean towards it.
+  const torch::Tensor first = to_torch(io.at("embed").copy()).view({256});
+  CHECK(torch::dot(e, first).item<float>() > 0.5f);
+  CHECK_THROWS_AS(embed_utterance(enc, Waveform{22050, std::vector<float>(22050, 0.1f)}), InvalidArgument);
+}
