@@ -104,11 +104,12 @@ FeatureMatrix matmul(const FeatureMatrix& a, const FeatureMatrix& b) {
                           "] @ [" + std::to_string(b.rows) + ", " + std::to_string(b.cols) + "]");
   FeatureMatrix out(a.rows, b.cols);
   for (int i = 0; i < a.rows; ++i) {
-    float* o = &out.data[static_cast<std::size_t>(i) * b.cols];
+    // Pointer arithmetic, not &v[i]: b may have zero columns (an empty vector).
+    float* o = out.data.data() + static_cast<std::size_t>(i) * b.cols;
     for (int k = 0; k < a.cols; ++k) {
       const float w = a.at(i, k);
       if (w == 0.0f) continue;
-      const float* r = &b.data[static_cast<std::size_t>(k) * b.cols];
+      const float* r = b.data.data() + static_cast<std::size_t>(k) * b.cols;
       for (int j = 0; j < b.cols; ++j) o[j] += w * r[j];
     }
   }

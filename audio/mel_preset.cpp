@@ -196,6 +196,7 @@ FeatureMatrix MelAnalyzer::linear_magnitude(const FeatureMatrix& features) const
   const MelPreset& p = preset_;
   if (p.scale == FeatureScale::Mfcc)
     throw InvalidArgument("preset '" + p.name + "' (MFCC) cannot be inverted to a spectrogram");
+  if (features.cols < 1) throw InvalidArgument("preset '" + p.name + "': no feature frames to invert");
   if (features.rows != filters_.rows)
     throw InvalidArgument("preset '" + p.name + "' has " + std::to_string(filters_.rows) +
                           " bands, the features have " + std::to_string(features.rows));
