@@ -11,11 +11,19 @@
 
 using namespace dubkit;
 
-TEST_CASE("the public SV2TTS checkpoint loads by name and reproduces its embedding", "[voice][golden]") {
+namespace {
+// The public SV2TTS checkpoint, loaded by name, in eval mode.
+SpeakerEncoder reference_encoder() {
   SpeakerEncoder enc;
   const std::string pt = test::fixture("rtvc_encoder.pt");
   load_weights(*enc, load_torch_checkpoint(pt), pt);
   enc->eval();
+  return enc;
+}
+}  // namespace
+
+TEST_CASE("the public SV2TTS checkpoint loads by name and reproduces its embedding", "[voice][golden]") {
+  SpeakerEncoder enc = reference_encoder();
   SafetensorsFile io(test::fixture("rtvc_encoder_io.safetensors"));
   torch::NoGradGuard no_grad;
   const torch::Tensor partial = to_torch(io.at("partial").copy());
@@ -67,10 +75,7 @@ TEST_CASE("partial windows follow SV2TTS compute_partial_slices", "[voice]") {
 }
 
 TEST_CASE("utterance embedding averages the partial embeddings", "[voice]") {
-  SpeakerEncoder enc;
-  const std::string pt = test::fixture("rtvc_encoder.pt");
-  load_weights(*enc, load_torch_checkpoint(pt), pt);
-  enc->eval();
+  SpeakerEncoder enc = reference_encoder();
   SafetensorsFile io(test::fixture("rtvc_encoder_io.safetensors"));
   Waveform w{16000, io.at("wav16").to_float()};
   torch::NoGradGuard no_grad;
