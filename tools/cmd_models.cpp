@@ -1,35 +1,13 @@
 // dubkit models inspect | convert
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "core/atomic_file.hpp"
-#include "core/checkpoint.hpp"
-#include "core/error.hpp"
 #include "core/safetensors.hpp"
+#include "core/weight_file.hpp"
 #include "tools/commands.hpp"
 
 namespace dubkit::cli {
-
-namespace {
-
-// torch.save's zip files start with a local file header; safetensors with a header length.
-bool is_zip(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw IoError("cannot open '" + path + "'");
-  char magic[4] = {};
-  f.read(magic, 4);
-  return f.gcount() == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
-}
-
-TensorDict load_any(const std::string& path, bool fold) {
-  if (is_zip(path)) return load_torch_checkpoint(path, {fold});
-  TensorDict d = SafetensorsFile(path).to_dict();
-  if (fold) fold_weight_norm(d);
-  return d;
-}
-
-}  // namespace
 
 void register_models(CLI::App& app) {
   auto* models = app.add_subcommand("models", "Inspect and convert weight files (safetensors, PyTorch .pt/.pth)");
@@ -47,7 +25,7 @@ void register_models(CLI::App& app) {
     cmd->add_flag("--fold-weight-norm", o->fold, "Fold weight_g/weight_v pairs into weight first");
     cmd->add_flag("--json", o->json, "Print the list as JSON");
     cmd->callback([o] {
-      const TensorDict d = load_any(o->file, o->fold);
+      const TensorDict d = load_weight_file(o->file, {o->fold});
       long long params = 0;
       for (const auto& [name, t] : d.items()) params += t.numel();
       if (o->json) {
@@ -75,7 +53,7 @@ void register_models(CLI::App& app) {
     cmd->add_flag("--fold-weight-norm", o->fold, "Fold weight_g/weight_v pairs into weight");
     cmd->callback([o] {
       check_output_path(o->out, {o->in});
-      const TensorDict d = load_any(o->in, o->fold);
+      const TensorDict d = load_weight_file(o->in, {o->fold});
       write_safetensors(o->out, d, {{"converted_from", o->in}});
       std::fprintf(stderr, "wrote %s: %zu tensors\n", o->out.c_str(), d.size());
     });

@@ -1,13 +1,11 @@
 // dubkit voice embed
 #include <cstdio>
-#include <fstream>
 #include <memory>
 
 #include "audio/io.hpp"
 #include "audio/resample.hpp"
-#include "core/checkpoint.hpp"
-#include "core/safetensors.hpp"
 #include "core/torch_bridge.hpp"
+#include "core/weight_file.hpp"
 #include "tools/commands.hpp"
 #include "voice/speaker_encoder.hpp"
 
@@ -18,11 +16,7 @@ namespace {
 // A safetensors file or a torch.save checkpoint (e.g. SV2TTS's encoder.pt).
 SpeakerEncoder load_encoder(const std::string& path) {
   SpeakerEncoder enc;
-  std::ifstream probe(path, std::ios::binary);
-  char magic[2] = {};
-  probe.read(magic, 2);
-  const TensorDict w = (magic[0] == 'P' && magic[1] == 'K') ? load_torch_checkpoint(path) : SafetensorsFile(path).to_dict();
-  load_weights(*enc, w, path);
+  load_weights(*enc, load_weight_file(path), path);
   enc->eval();
   return enc;
 }

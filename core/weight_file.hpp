@@ -1,0 +1,16 @@
+// Any weight file dubkit reads, told apart by content: a torch.save checkpoint (zip) or
+// safetensors.
+#pragma once
+
+#include <string>
+
+#include "core/checkpoint.hpp"
+#include "core/tensor.hpp"
+
+namespace dubkit {
+
+// Throws IoError when the file cannot be opened, FormatError when it is neither format or
+// is malformed. `opts.fold_weight_norm` applies to both formats.
+TensorDict load_weight_file(const std::string& path, const CheckpointOptions& opts = {});
+
+}  // namespace dubkit
