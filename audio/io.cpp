@@ -134,6 +134,37 @@ Waveform mix_to_mono(const AudioData& audio) {
 
 Waveform read_mono(const std::string& path) { return mix_to_mono(read_audio(path)); }
 
+struct MonoReader::Impl {
+  SndfilePtr file;
+};
+
+MonoReader::MonoReader(const std::string& path) : impl_(std::make_unique<Impl>()), path_(path) {
+  SF_INFO sf;
+  impl_->file = open_read(path, sf);
+  info_ = to_info(sf);
+  if (info_.rate <= 0 || info_.channels <= 0 || info_.channels > 64)
+    throw FormatError("'" + path + "': invalid rate or channel count");
+  check_chunk_sizes(impl_->file.get(), path);
+}
+
+MonoReader::~MonoReader() = default;
+
+std::vector<float> MonoReader::read(std::size_t max_frames) {
+  const int ch = info_.channels;
+  std::vector<float> interleaved(max_frames * ch);
+  const sf_count_t got = sf_readf_float(impl_->file.get(), interleaved.data(), static_cast<sf_count_t>(max_frames));
+  std::vector<float> mono(static_cast<std::size_t>(std::max<sf_count_t>(got, 0)));
+  for (std::size_t i = 0; i < mono.size(); ++i) {
+    float s = 0;
+    for (int c = 0; c < ch; ++c) s += interleaved[i * ch + c];
+    if (!std::isfinite(s))
+      throw FormatError("'" + path_ + "' holds a non-finite sample (NaN or Inf) at frame " + std::to_string(position_ + i));
+    mono[i] = s / ch;
+  }
+  position_ += static_cast<long long>(mono.size());
+  return mono;
+}
+
 namespace {
 
 SF_INFO output_format(const std::string& path, int rate, int channels, SampleFormat format) {

@@ -3,6 +3,7 @@
 // with a FormatError naming the file; writes are atomic (temporary name, then rename).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,27 @@ AudioData read_audio(const std::string& path);
 // Reads and mixes all channels down to mono by averaging.
 Waveform read_mono(const std::string& path);
 Waveform mix_to_mono(const AudioData& audio);
+
+// Reads a file in pieces, mixed to mono, so files of any length can be processed in bounded
+// memory. Not thread-safe (one reader per thread).
+class MonoReader {
+ public:
+  explicit MonoReader(const std::string& path);  // throws FormatError
+  ~MonoReader();
+  MonoReader(const MonoReader&) = delete;
+  MonoReader& operator=(const MonoReader&) = delete;
+  const AudioInfo& info() const { return info_; }
+  // Up to `max_frames` next samples (mono, at info().rate); empty at the end of the file.
+  // Throws FormatError on a non-finite sample.
+  std::vector<float> read(std::size_t max_frames);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  AudioInfo info_;
+  std::string path_;
+  long long position_ = 0;
+};
 
 enum class SampleFormat { Pcm16, Pcm24, Float32 };
 

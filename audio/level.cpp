@@ -40,6 +40,14 @@ void normalize_peak(Waveform& w, double dbfs) {
   for (float& s : w.samples) s *= g;
 }
 
+void normalize_rms(Waveform& w, double dbfs) {
+  double sum = 0;
+  for (float s : w.samples) sum += double(s) * s;
+  if (sum == 0) return;
+  const float g = static_cast<float>(std::pow(10.0, dbfs / 20.0) / std::sqrt(sum / w.samples.size()));
+  for (float& s : w.samples) s *= g;
+}
+
 void normalize_loudness(Waveform& w, double lufs) {
   const double now = integrated_loudness(w);
   if (!std::isfinite(now))

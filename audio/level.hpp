@@ -13,6 +13,10 @@ double integrated_loudness(const Waveform& w);
 
 // Scales so the peak is `dbfs` (e.g. -1). Silence is returned unchanged.
 void normalize_peak(Waveform& w, double dbfs);
+
+// Scales `w` so its RMS level is `dbfs` dBFS (a full-scale sine is -3 dBFS). Silence is left as
+// it is.
+void normalize_rms(Waveform& w, double dbfs);
 // Scales so the integrated loudness is `lufs` (e.g. -23). Throws FormatError when the
 // loudness cannot be measured (silence, under 400 ms). The result may clip: check peak().
 void normalize_loudness(Waveform& w, double lufs);

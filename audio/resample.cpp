@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -45,5 +46,39 @@ AudioData resample(const AudioData& in, int rate) {
   out.info.frames = static_cast<long long>(out.interleaved.size() / in.info.channels);
   return out;
 }
+
+StreamResampler::StreamResampler(int in_rate, int out_rate) : ratio_(double(out_rate) / in_rate) {
+  if (out_rate <= 0 || in_rate <= 0) throw InvalidArgument("resample: rates must be positive");
+  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+  const soxr_quality_spec_t q = soxr_quality_spec(SOXR_VHQ, 0);
+  soxr_error_t err = nullptr;
+  soxr_ = soxr_create(in_rate, out_rate, 1, &err, &io, &q, nullptr);
+  if (err || !soxr_) throw Error(std::string("resample: soxr failed: ") + (err ? err : "no memory"));
+}
+
+StreamResampler::~StreamResampler() { soxr_delete(soxr_); }
+
+std::vector<float> StreamResampler::run(const float* in, std::size_t n) {
+  // With in == nullptr soxr flushes; it may need several calls to empty its buffers.
+  std::vector<float> out;
+  std::vector<float> buf(static_cast<std::size_t>(n * ratio_) + 4096);
+  std::size_t consumed = 0;
+  while (true) {
+    std::size_t idone = 0, odone = 0;
+    const soxr_error_t err = soxr_process(soxr_, in ? in + consumed : nullptr, in ? n - consumed : 0, &idone,
+                                          buf.data(), buf.size(), &odone);
+    if (err) throw Error(std::string("resample: soxr failed: ") + err);
+    consumed += idone;
+    out.insert(out.end(), buf.begin(), buf.begin() + static_cast<long>(odone));
+    if (in ? (consumed == n && odone < buf.size()) : odone == 0) break;
+  }
+  return out;
+}
+
+std::vector<float> StreamResampler::process(const std::vector<float>& in) {
+  return in.empty() ? std::vector<float>{} : run(in.data(), in.size());
+}
+
+std::vector<float> StreamResampler::finish() { return run(nullptr, 0); }
 
 }  // namespace dubkit

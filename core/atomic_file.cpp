@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "core/error.hpp"
@@ -64,6 +65,17 @@ void AtomicOutput::commit() {
   if (ec) throw IoError("cannot move '" + temp_ + "' to '" + path_ + "': " + ec.message());
   committed_ = true;
   sync_path(directory_of(path_).string(), O_RDONLY | O_DIRECTORY);
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  AtomicOutput out(path);
+  {
+    std::ofstream f(out.temp_path(), std::ios::binary);
+    f << content;
+    f.flush();
+    if (!f) throw IoError("cannot write '" + path + "'");
+  }
+  out.commit();
 }
 
 }  // namespace dubkit

@@ -32,4 +32,7 @@ class AtomicOutput {
 // the same file as one of `inputs`, IoError when its directory does not exist.
 void check_output_path(const std::string& output, const std::vector<std::string>& inputs = {});
 
+// Writes `content` to `path` through an AtomicOutput. Throws IoError.
+void write_file_atomic(const std::string& path, const std::string& content);
+
 }  // namespace dubkit

@@ -19,6 +19,31 @@ torch::Tensor to_torch(const HostTensor& t) {
   return out;
 }
 
+HostTensor to_host(const torch::Tensor& t, DType dtype) {
+  HostTensor h;
+  h.shape = t.sizes().vec();
+  torch::Tensor c;
+  if (t.scalar_type() == torch::kLong) {
+    h.dtype = DType::I64;
+    c = t.contiguous().cpu();
+  } else {
+    h.dtype = dtype;
+    const auto type = dtype == DType::F16 ? torch::kHalf : dtype == DType::BF16 ? torch::kBFloat16 : torch::kFloat;
+    if (dtype == DType::I64) throw InvalidArgument("to_host: a float tensor cannot be stored as I64");
+    c = t.detach().to(torch::kCPU, type).contiguous();
+  }
+  h.data.resize(static_cast<std::size_t>(c.nbytes()));
+  std::memcpy(h.data.data(), c.data_ptr(), h.data.size());
+  return h;
+}
+
+TensorDict module_weights(const torch::nn::Module& module, DType dtype) {
+  TensorDict d;
+  for (const auto& p : module.named_parameters()) d.add(p.key(), to_host(p.value(), dtype));
+  for (const auto& b : module.named_buffers()) d.add(b.key(), to_host(b.value(), dtype));
+  return d;
+}
+
 namespace {
 std::vector<std::int64_t> sizes_of(const torch::Tensor& t) { return t.sizes().vec(); }
 }  // namespace

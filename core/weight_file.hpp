@@ -2,6 +2,7 @@
 // safetensors.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "core/checkpoint.hpp"
@@ -12,5 +13,9 @@ namespace dubkit {
 // Throws IoError when the file cannot be opened, FormatError when it is neither format or
 // is malformed. `opts.fold_weight_norm` applies to both formats.
 TensorDict load_weight_file(const std::string& path, const CheckpointOptions& opts = {});
+
+// A safetensors file's "__metadata__" (dubkit keeps configs and calibrations there); empty for
+// a torch.save checkpoint, which has none.
+std::map<std::string, std::string> load_weight_metadata(const std::string& path);
 
 }  // namespace dubkit

@@ -1,59 +1,177 @@
-// dubkit voice embed
+// dubkit voice embed | compare | eval
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
-#include "audio/io.hpp"
-#include "audio/resample.hpp"
-#include "core/torch_bridge.hpp"
-#include "core/weight_file.hpp"
+#include "core/error.hpp"
+#include "corpus/manifest.hpp"
 #include "tools/commands.hpp"
-#include "voice/speaker_encoder.hpp"
+#include "train/speaker_eval.hpp"
+#include "voice/voice_embedding.hpp"
 
 namespace dubkit::cli {
 
 namespace {
 
-// A safetensors file or a torch.save checkpoint (e.g. SV2TTS's encoder.pt).
-SpeakerEncoder load_encoder(const std::string& path) {
-  SpeakerEncoder enc;
-  load_weights(*enc, load_weight_file(path), path);
-  enc->eval();
-  return enc;
+constexpr const char* kDefaultEncoder = "speaker_encoder.safetensors";
+
+// --encoder, or the default model in the model directories.
+std::string encoder_path(const std::string& given) {
+  if (!given.empty()) return given;
+  for (const std::string& dir : model_dirs())
+    if (std::filesystem::exists(dir + "/" + kDefaultEncoder)) return dir + "/" + kDefaultEncoder;
+  throw InvalidArgument(std::string("no --encoder given and no ") + kDefaultEncoder + " in $DUBKIT_MODELS or models/");
+}
+
+struct Common {
+  std::string encoder;
+  EmbedOptions embed;
+  bool json = false;
+};
+
+void add_common(CLI::App* cmd, Common& c) {
+  cmd->add_option("--encoder", c.encoder,
+                  std::string("Encoder: safetensors or a torch.save checkpoint with SV2TTS keys (default: models/") +
+                      kDefaultEncoder + ")");
+  cmd->add_option("--min-speech", c.embed.min_speech_seconds, "Seconds of speech (after VAD) a file must hold")
+      ->capture_default_str();
+  cmd->add_flag("--json", c.json, "Print the result as JSON");
+}
+
+nlohmann::ordered_json describe(const std::string& file, const VoiceEmbedding& e) {
+  return {{"file", file},
+          {"seconds", e.seconds},
+          {"speech_seconds", e.speech_seconds},
+          {"partials", e.partials},
+          {"clipped_fraction", e.clipped_fraction}};
+}
+
+void warn_clipping(const std::string& file, const VoiceEmbedding& e) {
+  if (e.clipped_fraction > 0.001)
+    std::fprintf(stderr, "dubkit: warning: %s: %.2f%% of samples are clipped; the embedding may be less reliable\n",
+                 file.c_str(), 100 * e.clipped_fraction);
 }
 
 }  // namespace
 
 void register_voice(CLI::App& app) {
-  auto* voice = app.add_subcommand("voice", "Speaker embeddings");
+  auto* voice = app.add_subcommand("voice", "Speaker embeddings and verification");
   voice->require_subcommand(1);
-  struct Opts {
+  voice->footer("Example: dubkit voice compare a.wav b.wav");
+
+  struct EmbedOpts : Common {
     std::vector<std::string> files;
-    std::string encoder;
-    bool json = false;
   };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = voice->add_subcommand("embed", "Print the 256-d GE2E speaker embedding of each file");
-  cmd->add_option("FILE", o->files, "Audio files (mixed to mono, resampled to 16 kHz)")->required();
-  cmd->add_option("--encoder", o->encoder, "Encoder weights: safetensors or a torch.save checkpoint with SV2TTS keys")
-      ->required();
-  cmd->add_flag("--json", o->json, "Print the embeddings as JSON");
-  cmd->footer("Example: dubkit voice embed samples/sample.wav --encoder ../shared/fixtures/reference/rtvc_encoder.pt --json");
-  voice->footer("Example: dubkit voice embed samples/sample.wav --encoder ENCODER.safetensors");
-  cmd->callback([o] {
-    SpeakerEncoder enc = load_encoder(o->encoder);
+  auto eo = std::make_shared<EmbedOpts>();
+  auto* embed = voice->add_subcommand("embed", "Print the speaker embedding of each file (VAD-trimmed, any rate/length)");
+  embed->add_option("FILE", eo->files, "Audio files (mixed to mono, resampled to 16 kHz, read in pieces)")->required();
+  add_common(embed, *eo);
+  embed->footer("Example: dubkit voice embed samples/sample.wav --json\n"
+                "         dubkit voice embed samples/sample.wav --encoder ../shared/fixtures/reference/rtvc_encoder.pt");
+  embed->callback([eo] {
+    LoadedEncoder enc = load_speaker_encoder(encoder_path(eo->encoder));
     nlohmann::ordered_json j = nlohmann::ordered_json::array();
-    for (const std::string& f : o->files) {
-      const torch::Tensor e = embed_utterance(enc, resample(read_mono(f), 16000)).contiguous();
-      const std::vector<float> v(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
-      if (o->json) {
-        j.push_back({{"file", f}, {"embedding", v}});
+    for (const std::string& f : eo->files) {
+      const VoiceEmbedding e = embed_file(enc.model, f, eo->embed);
+      warn_clipping(f, e);
+      const torch::Tensor t = e.embedding.contiguous();
+      const std::vector<float> v(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+      if (eo->json) {
+        auto row = describe(f, e);
+        row["embedding"] = v;
+        j.push_back(row);
         continue;
       }
       std::printf("%s", f.c_str());
       for (float x : v) std::printf(" %.6f", x);
       std::printf("\n");
     }
-    if (o->json) print_json(j);
+    if (eo->json) print_json(j);
+  });
+
+  struct CompareOpts : Common {
+    std::string a, b;
+    double threshold = std::nan("");
+  };
+  auto co = std::make_shared<CompareOpts>();
+  auto* compare = voice->add_subcommand("compare", "Cosine similarity of two recordings' voices and a same/different verdict");
+  compare->add_option("A", co->a, "First recording")->required();
+  compare->add_option("B", co->b, "Second recording")->required();
+  add_common(compare, *co);
+  compare->add_option("--threshold", co->threshold, "Decision threshold (default: the one calibrated in the encoder file)");
+  compare->footer("Example: dubkit voice compare samples/sample.wav other.wav --json");
+  compare->callback([co] {
+    LoadedEncoder enc = load_speaker_encoder(encoder_path(co->encoder));
+    const double threshold = std::isnan(co->threshold) ? enc.threshold : co->threshold;
+    if (std::isnan(threshold))
+      throw InvalidArgument(enc.source + " holds no calibrated threshold (dubkit.threshold): pass --threshold");
+    const VoiceEmbedding ea = embed_file(enc.model, co->a, co->embed), eb = embed_file(enc.model, co->b, co->embed);
+    warn_clipping(co->a, ea);
+    warn_clipping(co->b, eb);
+    const double cos = embedding_similarity(ea.embedding, eb.embedding);
+    const bool same = cos >= threshold;
+    if (co->json) {
+      print_json({{"a", describe(co->a, ea)},
+                  {"b", describe(co->b, eb)},
+                  {"cosine", cos},
+                  {"threshold", threshold},
+                  {"same_speaker", same},
+                  {"encoder", enc.source}});
+      return;
+    }
+    std::printf("cosine %.4f, threshold %.4f: %s speaker\n", cos, threshold, same ? "same" : "different");
+  });
+
+  struct EvalOpts : Common {
+    std::string corpus, dir;
+    SpeakerEvalOptions eval;
+  };
+  auto vo = std::make_shared<EvalOpts>();
+  auto* eval = voice->add_subcommand("eval", "Equal error rate of same/different-speaker trials on a corpus split or labelled recordings");
+  auto* corpus_opt = eval->add_option("--corpus", vo->corpus, "Corpus directory (dubkit corpus build)");
+  eval->add_option("--dir", vo->dir, "Or: a directory with one subdirectory of recordings per speaker")->excludes(corpus_opt);
+  eval->add_option("--split", vo->eval.split, "train, val or test")->capture_default_str();
+  eval->add_option("--seconds", vo->eval.seconds, "Speech per trial utterance")->capture_default_str();
+  eval->add_option("--per-speaker", vo->eval.per_speaker, "Utterances per speaker")->capture_default_str();
+  eval->add_option("--lang", vo->eval.lang, "Only this language");
+  eval->add_option("--seed", vo->eval.seed, "Seed for the utterance choice")->capture_default_str();
+  add_common(eval, *vo);
+  eval->footer("Example: dubkit voice eval --corpus corpus --split test --seconds 2 --json\n"
+               "         dubkit voice eval --dir recordings/ --seconds 2   (recordings/<speaker>/*.wav)");
+  eval->callback([vo] {
+    if (vo->corpus.empty() && vo->dir.empty()) throw InvalidArgument("voice eval: give --corpus or --dir");
+    LoadedEncoder enc = load_speaker_encoder(encoder_path(vo->encoder));
+    const SpeakerEvalResult r = vo->dir.empty()
+                                    ? evaluate_speakers(enc.model, vo->corpus, read_manifest(vo->corpus), vo->eval)
+                                    : evaluate_speaker_dirs(enc.model, vo->dir, vo->eval);
+    // The error rates at the file's own threshold are what `voice compare` users get.
+    const double t = enc.threshold;
+    const nlohmann::ordered_json at_threshold =
+        std::isnan(t) ? nlohmann::ordered_json()
+                      : nlohmann::ordered_json{{"threshold", t}, {"false_accept_rate", r.false_accept_rate(t)},
+                                               {"false_reject_rate", r.false_reject_rate(t)}};
+    if (vo->json) {
+      print_json({{"data", vo->dir.empty() ? vo->corpus : vo->dir},
+                  {"split", vo->dir.empty() ? vo->eval.split : ""},
+                  {"lang", vo->eval.lang},
+                  {"seconds", vo->eval.seconds},
+                  {"speakers", r.speakers},
+                  {"utterances", r.utterances},
+                  {"same_trials", r.eer.same_trials},
+                  {"different_trials", r.eer.different_trials},
+                  {"eer", r.eer.eer},
+                  {"eer_threshold", r.eer.threshold},
+                  {"at_calibrated_threshold", at_threshold},
+                  {"encoder", enc.source}});
+      return;
+    }
+    std::printf("%s: %d speakers, %d utterances, %zu same / %zu different trials: EER %.2f%% at %.4f\n",
+                (vo->dir.empty() ? vo->corpus + " split " + vo->eval.split : vo->dir).c_str(), r.speakers, r.utterances, r.eer.same_trials, r.eer.different_trials,
+                100 * r.eer.eer, r.eer.threshold);
+    if (!std::isnan(t))
+      std::printf("at the encoder's calibrated threshold %.4f: false accepts %.2f%%, false rejects %.2f%%\n", t,
+                  100 * r.false_accept_rate(t), 100 * r.false_reject_rate(t));
   });
 }
 

@@ -9,10 +9,12 @@
 namespace dubkit::cli {
 
 void register_audio(CLI::App& app);
+void register_corpus(CLI::App& app);
 void register_devices(CLI::App& app);  // play, record, devices
 void register_doctor(CLI::App& app);
 void register_models(CLI::App& app);
 void register_text(CLI::App& app);
+void register_train(CLI::App& app);
 void register_voice(CLI::App& app);
 void register_vocode(CLI::App& app);
 

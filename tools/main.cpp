@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   dubkit::cli::register_vocode(app);
   dubkit::cli::register_models(app);
   dubkit::cli::register_text(app);
+  dubkit::cli::register_corpus(app);
+  dubkit::cli::register_train(app);
   dubkit::cli::register_voice(app);
   try {
     app.parse(argc, argv);

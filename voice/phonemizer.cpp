@@ -9,37 +9,12 @@
 #include <mutex>
 
 #include "core/error.hpp"
+#include "voice/espeak_engine.hpp"
 #include "voice/text_normalize.hpp"
 
 namespace dubkit {
 
 namespace {
-
-// espeak-ng's global state: initialised on first use, terminated at exit.
-class EspeakEngine {
- public:
-  static EspeakEngine& instance() {
-    static EspeakEngine engine;  // a throw here is retried on the next call
-    return engine;
-  }
-  std::mutex& mutex() { return mutex_; }
-  ~EspeakEngine() { espeak_ng_Terminate(); }
-
- private:
-  EspeakEngine() {
-    espeak_ng_InitializePath(nullptr);
-    espeak_ng_ERROR_CONTEXT context = nullptr;
-    espeak_ng_STATUS status = espeak_ng_Initialize(&context);
-    if (status == ENS_OK) status = espeak_ng_InitializeOutput(ENOUTPUT_MODE_SYNCHRONOUS, 0, nullptr);
-    if (status != ENS_OK) {
-      char message[512] = {};
-      espeak_ng_GetStatusCodeMessage(status, message, sizeof(message));
-      espeak_ng_ClearErrorContext(&context);
-      throw Error(std::string("espeak-ng could not start (is espeak-ng-data installed?): ") + message);
-    }
-  }
-  std::mutex mutex_;
-};
 
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\n"), e = s.find_last_not_of(" \t\n");

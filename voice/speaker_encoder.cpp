@@ -2,8 +2,13 @@
 
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "audio/mel_preset.hpp"
 #include "core/error.hpp"
+#include "core/safetensors.hpp"
+#include "core/torch_bridge.hpp"
+#include "core/weight_file.hpp"
 
 namespace dubkit {
 
@@ -31,7 +36,7 @@ torch::Tensor SpeakerEncoderImpl::forward(const torch::Tensor& mels) {
     throw InvalidArgument("speaker encoder: expected mels [batch, frames, " + std::to_string(config_.n_mels) +
                           "], got " + shape_string(mels.sizes().vec()));
   // The final hidden state of the top layer summarises the utterance.
-  const auto [out, state] = lstm->forward(mels);
+  const auto [out, state] = lstm->forward(config_.log_input ? torch::log(torch::clamp_min(mels, 1e-5)) : mels);
   const torch::Tensor last = std::get<0>(state)[config_.layers - 1];
   const torch::Tensor raw = torch::relu(linear->forward(last));
   return raw / (raw.norm(2, 1, /*keepdim=*/true) + 1e-5);
@@ -55,7 +60,7 @@ PartialWindows partial_windows(std::size_t n_samples, int frames_per_partial, do
   return w;
 }
 
-torch::Tensor embed_utterance(SpeakerEncoder& encoder, const Waveform& wave16k) {
+torch::Tensor embed_partials(SpeakerEncoder& encoder, const Waveform& wave16k) {
   static const MelAnalyzer analyzer(mel_preset("ge2e-40"));
   if (wave16k.rate != analyzer.preset().sample_rate)
     throw InvalidArgument("embed_utterance: needs 16000 Hz audio, got " + std::to_string(wave16k.rate) + " Hz");
@@ -69,9 +74,57 @@ torch::Tensor embed_utterance(SpeakerEncoder& encoder, const Waveform& wave16k) 
       torch::from_blob(const_cast<float*>(mel.data.data()), {mel.rows, mel.cols}, torch::kFloat).t();
   std::vector<torch::Tensor> batch;
   for (int start : w.starts) batch.push_back(frames.narrow(0, start, w.frames_per_partial));
-  const torch::Tensor partials = encoder->forward(torch::stack(batch));  // `mel` outlives this use
-  const torch::Tensor mean = partials.mean(0);
+  return encoder->forward(torch::stack(batch));  // `mel` outlives this use
+}
+
+torch::Tensor embed_utterance(SpeakerEncoder& encoder, const Waveform& wave16k) {
+  const torch::Tensor mean = embed_partials(encoder, wave16k).mean(0);
   return mean / mean.norm();
+}
+
+LoadedEncoder load_speaker_encoder(const std::string& path) {
+  const TensorDict weights = load_weight_file(path);
+  for (const char* name : {"lstm.weight_ih_l0", "linear.weight"})
+    if (!weights.find(name)) throw FormatError(path + ": not a speaker encoder: missing tensor '" + name + "'");
+  const HostTensor& ih0 = weights.at("lstm.weight_ih_l0");
+  const HostTensor& lin = weights.at("linear.weight");
+  if (ih0.shape.size() != 2 || lin.shape.size() != 2 || ih0.shape[0] % 4 != 0)
+    throw FormatError(path + ": 'lstm.weight_ih_l0' or 'linear.weight' is not a matrix of LSTM shape");
+  SpeakerEncoderConfig config;
+  config.n_mels = static_cast<int>(ih0.shape[1]);
+  config.hidden = static_cast<int>(ih0.shape[0] / 4);
+  config.embedding = static_cast<int>(lin.shape[0]);
+  config.layers = 0;
+  while (weights.find("lstm.weight_ih_l" + std::to_string(config.layers))) ++config.layers;
+  LoadedEncoder out;
+  out.source = path;
+  out.metadata = load_weight_metadata(path);
+  if (const auto cfg = out.metadata.find("dubkit.config"); cfg != out.metadata.end()) {
+    const auto j = nlohmann::json::parse(cfg->second, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || (j.contains("log_input") && !j["log_input"].is_boolean()))
+      throw FormatError(path + ": metadata dubkit.config is not a JSON object with a boolean log_input");
+    config.log_input = j.value("log_input", false);
+  }
+  out.model = SpeakerEncoder(config);
+  load_weights(*out.model, weights, path);
+  out.model->eval();
+  const auto it = out.metadata.find("dubkit.threshold");
+  if (it != out.metadata.end()) {
+    try {
+      out.threshold = std::stod(it->second);
+    } catch (const std::exception&) {
+      throw FormatError(path + ": metadata dubkit.threshold '" + it->second + "' is not a number");
+    }
+  }
+  return out;
+}
+
+void save_speaker_encoder(const std::string& path, SpeakerEncoder& model, std::map<std::string, std::string> metadata) {
+  const SpeakerEncoderConfig& c = model->config();
+  metadata["dubkit.model"] = "speaker_encoder";
+  metadata["dubkit.config"] = nlohmann::json{{"n_mels", c.n_mels}, {"hidden", c.hidden}, {"layers", c.layers},
+                                             {"embedding", c.embedding}, {"log_input", c.log_input}}.dump();
+  write_safetensors(path, module_weights(*model), metadata);
 }
 
 }  // namespace dubkit

@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include <limits>
+#include <map>
 #include <string>
 
 #include "audio/waveform.hpp"
@@ -18,6 +20,9 @@ struct SpeakerEncoderConfig {
   int hidden = 256;        // LSTM hidden units per layer
   int layers = 3;          // stacked LSTM layers
   int embedding = 256;     // output embedding dimension
+  // false: the LSTM reads the power mels as they are (SV2TTS). true: ln(max(mel, 1e-5)), whose
+  // compressed range a small model trained from scratch on CPU learns from far faster.
+  bool log_input = false;
   void validate() const;   // throws InvalidArgument naming the field
 };
 
@@ -54,9 +59,27 @@ struct PartialWindows {
 PartialWindows partial_windows(std::size_t n_samples, int frames_per_partial = 160, double overlap = 0.5,
                                double min_coverage = 0.75);
 
+// One embedding per partial window of the (zero-padded) 16 kHz audio: [windows, embedding].
+torch::Tensor embed_partials(SpeakerEncoder& encoder, const Waveform& wave16k);
+
 // The utterance embedding [embedding]: ge2e-40 mels of the (zero-padded) 16 kHz audio, one
 // embedding per partial window, averaged and L2-normalised (SV2TTS embed_utterance). Throws
 // InvalidArgument for audio at another rate.
 torch::Tensor embed_utterance(SpeakerEncoder& encoder, const Waveform& wave16k);
+
+// An encoder file: dubkit's safetensors (config and calibrated threshold in its metadata) or
+// a torch.save checkpoint with SV2TTS keys. The config is read from the tensor shapes.
+struct LoadedEncoder {
+  SpeakerEncoder model{nullptr};
+  std::string source;
+  // Cosine similarity above which two embeddings are judged the same speaker, calibrated at
+  // the equal-error point on validation speakers; NaN when the file has none.
+  double threshold = std::numeric_limits<double>::quiet_NaN();
+  std::map<std::string, std::string> metadata;
+};
+LoadedEncoder load_speaker_encoder(const std::string& path);
+
+// Writes the weights (float32) and `metadata` (plus "dubkit.model" and "dubkit.config").
+void save_speaker_encoder(const std::string& path, SpeakerEncoder& model, std::map<std::string, std::string> metadata);
 
 }  // namespace dubkit

@@ -254,9 +254,40 @@ TEST_CASE("voice embed with the public SV2TTS encoder", "[e2e]") {
   double norm = 0;
   for (const auto& x : e) norm += x.get<double>() * x.get<double>();
   CHECK(norm == Approx(1.0).margin(1e-4));
-  const Result missing = run_dubkit({"voice", "embed", kSample});
-  CHECK(missing.code == 2);  // --encoder is required
   const Result bad = run_dubkit({"voice", "embed", kSample, "--encoder", test::fixture("hifigan_v2_generator.pt")});
+  // A weight file of another network is refused by name.
   CHECK(bad.code == 1);
-  CHECK(bad.err.find("missing tensor") != std::string::npos);
+  CHECK(bad.err.find("not a speaker encoder: missing tensor 'lstm.weight_ih_l0'") != std::string::npos);
+}
+
+TEST_CASE("corpus build, then speaker verification on its test split", "[e2e]") {
+  const std::string dir = test::temp_dir("cli-corpus");
+  const Result built = run_dubkit({"corpus", "build", "--out", dir, "--hours", "0.01", "--speakers", "6", "--langs",
+                                   "en,es", "--seed", "2", "--json"}, 300);
+  REQUIRE(built.code == 0);
+  const auto summary = nlohmann::json::parse(built.out);
+  CHECK(summary["speakers"] == 6);
+  CHECK(summary["splits"]["test"]["speakers"] == 2);
+  CHECK(summary["languages"].contains("es"));
+  CHECK(fs::exists(dir + "/manifest.jsonl"));
+
+  const Result eval = run_dubkit({"voice", "eval", "--corpus", dir, "--split", "train", "--seconds", "1", "--encoder",
+                                  test::fixture("rtvc_encoder.pt"), "--json"});
+  REQUIRE(eval.code == 0);
+  const auto e = nlohmann::json::parse(eval.out);
+  CHECK(e["speakers"] == 2);
+  CHECK(e["same_trials"].get<int>() > 0);
+  CHECK(e["different_trials"].get<int>() > 0);
+  CHECK(e["at_calibrated_threshold"].is_null());  // the public checkpoint carries no threshold
+
+  // compare needs a threshold: the public checkpoint has none, so it must be given.
+  const Result no_threshold = run_dubkit({"voice", "compare", kSample, kSample, "--encoder", test::fixture("rtvc_encoder.pt")});
+  CHECK(no_threshold.code == 2);
+  CHECK(no_threshold.err.find("--threshold") != std::string::npos);
+  const Result same = run_dubkit(
+      {"voice", "compare", kSample, kSample, "--encoder", test::fixture("rtvc_encoder.pt"), "--threshold", "0.75", "--json"});
+  REQUIRE(same.code == 0);
+  const auto c = nlohmann::json::parse(same.out);
+  CHECK(c["cosine"].get<double>() == Approx(1.0).margin(1e-5));
+  CHECK(c["same_speaker"] == true);
 }

@@ -1,0 +1,245 @@
+#include "corpus/builder.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "audio/io.hpp"
+#include "audio/resample.hpp"
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "corpus/manifest.hpp"
+#include "corpus/perturb.hpp"
+#include "corpus/texts.hpp"
+#include "voice/phonemizer.hpp"
+
+namespace dubkit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Speaker {
+  std::string id;
+  BaseVoice base;
+  int index = 0;  // 0: the base voice unperturbed
+  std::string split;
+  VoicePerturbation perturbation;
+};
+
+// Each language gets an equal share of speakers, dealt round-robin over its base voices;
+// within a language, speakers sorted by a seeded hash go to test, then val, then train.
+std::vector<Speaker> plan_speakers(const CorpusOptions& o) {
+  const std::vector<BaseVoice> all = base_voices(o.langs);
+  std::vector<Speaker> out;
+  for (std::size_t li = 0; li < o.langs.size(); ++li) {
+    std::vector<BaseVoice> bases;
+    for (const BaseVoice& b : all)
+      if (b.lang == o.langs[li]) bases.push_back(b);
+    const int n = o.speakers / int(o.langs.size()) + (int(li) < o.speakers % int(o.langs.size()) ? 1 : 0);
+    std::vector<Speaker> lang_speakers;
+    for (int k = 0; k < n; ++k) {
+      Speaker s;
+      s.base = bases[k % bases.size()];
+      s.index = k / int(bases.size());
+      char suffix[16];
+      std::snprintf(suffix, sizeof(suffix), "-%02d", s.index);
+      s.id = s.base.id + suffix;
+      s.perturbation = perturbation_for(o.seed, s.id, s.index);
+      lang_speakers.push_back(s);
+    }
+    std::vector<Speaker*> order;
+    for (Speaker& s : lang_speakers) order.push_back(&s);
+    std::sort(order.begin(), order.end(), [&](const Speaker* a, const Speaker* b) {
+      return stable_hash(a->id, o.seed + 7) < stable_hash(b->id, o.seed + 7);
+    });
+    // Even a tiny corpus gets at least one val and one test speaker per language.
+    auto share = [&](double f) { return f > 0 ? std::max<std::size_t>(1, std::lround(n * f)) : std::size_t{0}; };
+    const std::size_t n_test = share(o.test_fraction), n_val = share(o.val_fraction);
+    for (std::size_t i = 0; i < order.size(); ++i) order[i]->split = i < n_test ? "test" : i < n_test + n_val ? "val" : "train";
+    out.insert(out.end(), lang_speakers.begin(), lang_speakers.end());
+  }
+  return out;
+}
+
+nlohmann::ordered_json speaker_json(const Speaker& s) {
+  const VoicePerturbation& p = s.perturbation;
+  return {{"id", s.id},
+          {"base_voice", s.base.id},
+          {"engine", s.base.engine},
+          {"engine_voice", s.base.name},
+          {"lang", s.base.lang},
+          {"split", s.split},
+          {"perturbation",
+           {{"pitch", p.pitch}, {"formant", p.formant}, {"rate", p.rate}, {"tilt", p.tilt}, {"reverb", p.reverb},
+            {"room", p.room}}}};
+}
+
+std::string utterance_name(const Speaker& s, int j) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "_%04d", j);
+  return s.id + buf;
+}
+
+// Makes (or reads back, when finished earlier) utterance j of speaker s.
+CorpusUtterance make_utterance(const CorpusOptions& o, const Speaker& s, int j, const SentenceSet& sentences) {
+  const std::string name = utterance_name(s, j);
+  const std::string rel = "wav/" + s.id + "/" + name + ".wav";
+  const std::string sidecar = o.out_dir + "/wav/" + s.id + "/" + name + ".json";
+  if (fs::exists(sidecar)) {
+    std::ifstream f(sidecar);
+    std::string line;
+    std::getline(f, line);
+    return parse_manifest_line(line, sidecar);
+  }
+  const std::uint64_t h = stable_hash(name, o.seed);
+  CorpusUtterance u;
+  u.id = name;
+  u.path = rel;
+  u.speaker = s.id;
+  u.split = s.split;
+  u.lang = s.base.lang;
+  u.base_voice = s.base.id;
+  u.text = sentences.train[h % sentences.train.size()];
+  const Phonemes ph = phonemize(u.text, s.base.lang == "en" ? "en-us" : s.base.lang);
+  u.phonemes = ph.ipa;
+  SpokenUtterance spoken = speak(s.base, ph.normalized, static_cast<unsigned>(h));
+  const double peak = 0.3 + 0.65 * double((h >> 20) % 1000) / 1000.0;  // level varies per utterance
+  u.phones = std::move(spoken.phones);
+  const Waveform main = apply_perturbation(spoken.wave, s.perturbation, o.rates.front(), peak, u.phones);
+  u.duration = main.seconds();
+  fs::create_directories(o.out_dir + "/wav/" + s.id);
+  write_audio(o.out_dir + "/" + rel, main);
+  for (std::size_t r = 1; r < o.rates.size(); ++r) {
+    const std::string dir = o.out_dir + "/wav" + std::to_string(o.rates[r]) + "/" + s.id;
+    fs::create_directories(dir);
+    write_audio(dir + "/" + name + ".wav", resample(main, o.rates[r]));
+  }
+  u.text = ph.normalized;
+  write_file_atomic(sidecar, to_json_line(u) + "\n");
+  return u;
+}
+
+}  // namespace
+
+void CorpusOptions::validate() const {
+  if (out_dir.empty()) throw InvalidArgument("corpus: --out is required");
+  if (!(hours > 0) || hours > 1000) throw InvalidArgument("corpus: --hours " + std::to_string(hours) + " must be in (0, 1000]");
+  if (langs.empty()) throw InvalidArgument("corpus: --langs is empty");
+  for (const std::string& l : langs) text_source_description(l);  // throws for unknown ones
+  if (speakers < int(langs.size()) * 3)
+    throw InvalidArgument("corpus: --speakers " + std::to_string(speakers) + " must be at least 3 per language");
+  if (rates.empty() || rates.front() != 16000) throw InvalidArgument("corpus: --rates must start with 16000");
+  for (int r : rates)
+    if (r < 8000 || r > 96000) throw InvalidArgument("corpus: rate " + std::to_string(r) + " must be in [8000, 96000]");
+  if (val_fraction < 0 || test_fraction < 0 || val_fraction + test_fraction >= 1)
+    throw InvalidArgument("corpus: validation and test fractions must leave speakers for training");
+  if (threads < 1 || threads > 64) throw InvalidArgument("corpus: --threads " + std::to_string(threads) + " must be in [1, 64]");
+}
+
+nlohmann::ordered_json build_corpus(const CorpusOptions& o, const std::function<void(double, double)>& progress) {
+  o.validate();
+  const auto t0 = std::chrono::steady_clock::now();
+  fs::create_directories(o.out_dir);
+  std::map<std::string, SentenceSet> sentences;
+  for (const std::string& lang : o.langs) {
+    sentences[lang] = load_sentences(lang, o.seed);
+    std::string held;
+    for (const std::string& s : sentences[lang].heldout) held += s + "\n";
+    write_file_atomic(o.out_dir + "/heldout_sentences." + lang + ".txt", held);
+  }
+  const std::vector<Speaker> speakers = plan_speakers(o);
+  nlohmann::ordered_json speakers_json = nlohmann::ordered_json::array();
+  for (const Speaker& s : speakers) speakers_json.push_back(speaker_json(s));
+  write_file_atomic(o.out_dir + "/speakers.json", speakers_json.dump(2) + "\n");
+
+  // Each speaker gets the same share of audio; its utterances are made in index order until
+  // the share is reached, so the set of utterances does not depend on thread timing.
+  const double per_speaker = o.hours * 3600.0 / speakers.size();
+  std::vector<std::vector<CorpusUtterance>> results(speakers.size());
+  std::atomic<std::size_t> next{0};
+  std::atomic<long long> done_ms{0};
+  std::atomic<int> running{o.threads};
+  std::mutex error_mutex;
+  std::exception_ptr error;
+  auto worker = [&] {
+    for (std::size_t i; (i = next++) < speakers.size();) {
+      try {
+        double have = 0;
+        for (int j = 0; have < per_speaker; ++j) {
+          results[i].push_back(make_utterance(o, speakers[i], j, sentences.at(speakers[i].base.lang)));
+          const double d = results[i].back().duration;
+          done_ms += static_cast<long long>(std::min(d, per_speaker - have) * 1000);
+          have += d;
+        }
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next = speakers.size();
+      }
+    }
+    --running;
+  };
+  std::vector<std::thread> pool;
+  for (int t = 0; t < o.threads; ++t) pool.emplace_back(worker);
+  const double total = per_speaker * speakers.size();
+  while (running.load() > 0) {
+    if (progress) progress(done_ms.load() / 1000.0, total);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  for (std::thread& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  if (progress) progress(total, total);
+
+  std::string manifest;
+  nlohmann::ordered_json per_lang, per_split, per_speaker_json;
+  long long utterances = 0;
+  for (std::size_t i = 0; i < speakers.size(); ++i) {
+    double secs = 0;
+    for (const CorpusUtterance& u : results[i]) {
+      manifest += to_json_line(u) + "\n";
+      secs += u.duration;
+      ++utterances;
+    }
+    const Speaker& s = speakers[i];
+    per_speaker_json[s.id] = {{"hours", secs / 3600}, {"utterances", results[i].size()}, {"split", s.split}};
+    for (auto* table : {&per_lang, &per_split}) {
+      auto& row = (*table)[table == &per_lang ? s.base.lang : s.split];
+      if (row.is_null()) row = {{"hours", 0.0}, {"speakers", 0}, {"utterances", 0}};
+      row["hours"] = row["hours"].get<double>() + secs / 3600;
+      row["speakers"] = row["speakers"].get<int>() + 1;
+      row["utterances"] = row["utterances"].get<long long>() + static_cast<long long>(results[i].size());
+    }
+  }
+  write_file_atomic(o.out_dir + "/manifest.jsonl", manifest);
+  double hours = 0;
+  for (const auto& [lang, row] : per_lang.items()) hours += row["hours"].get<double>();
+  nlohmann::ordered_json sources;
+  for (const std::string& lang : o.langs)
+    sources[lang] = {{"text", text_source_description(lang)},
+                     {"train_sentences", sentences[lang].train.size()},
+                     {"heldout_sentences", sentences[lang].heldout.size()}};
+  nlohmann::ordered_json summary = {
+      {"format", "dubkit-corpus"},
+      {"version", 1},
+      {"options",
+       {{"hours", o.hours}, {"speakers", o.speakers}, {"seed", o.seed}, {"langs", o.langs}, {"rates", o.rates}}},
+      {"hours", hours},
+      {"utterances", utterances},
+      {"speakers", speakers.size()},
+      {"languages", per_lang},
+      {"splits", per_split},
+      {"sources", sources},
+      {"build_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
+      {"per_speaker", per_speaker_json}};
+  write_file_atomic(o.out_dir + "/summary.json", summary.dump(2) + "\n");
+  return summary;
+}
+
+}  // namespace dubkit

@@ -1,0 +1,65 @@
+#include "corpus/manifest.hpp"
+
+#include <cmath>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace dubkit {
+
+std::string to_json_line(const CorpusUtterance& u) {
+  nlohmann::ordered_json j;
+  j["id"] = u.id;
+  j["path"] = u.path;
+  j["speaker"] = u.speaker;
+  j["split"] = u.split;
+  j["lang"] = u.lang;
+  j["base_voice"] = u.base_voice;
+  j["text"] = u.text;
+  j["phonemes"] = u.phonemes;
+  j["duration"] = std::round(u.duration * 1e4) / 1e4;
+  nlohmann::ordered_json phones = nlohmann::ordered_json::array();
+  for (const PhoneSpan& p : u.phones)
+    phones.push_back({p.phone, std::round(p.start * 1e4) / 1e4, std::round(p.end * 1e4) / 1e4});
+  j["phones"] = std::move(phones);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+CorpusUtterance parse_manifest_line(const std::string& line, const std::string& where) {
+  try {
+    const nlohmann::json j = nlohmann::json::parse(line);
+    CorpusUtterance u;
+    for (auto [field, dest] : {std::pair{"id", &u.id}, {"path", &u.path}, {"speaker", &u.speaker}, {"split", &u.split},
+                               {"lang", &u.lang}, {"base_voice", &u.base_voice}, {"text", &u.text},
+                               {"phonemes", &u.phonemes}})
+      *dest = j.at(field).get<std::string>();
+    u.duration = j.at("duration").get<double>();
+    for (const auto& p : j.at("phones")) {
+      if (!p.is_array() || p.size() != 3) throw FormatError(where + ": a phone must be [name, start, end]");
+      u.phones.push_back({p[0].get<std::string>(), p[1].get<double>(), p[2].get<double>()});
+    }
+    if (u.path.empty() || u.path.front() == '/' || u.path.find("..") != std::string::npos)
+      throw FormatError(where + ": path '" + u.path + "' must be relative, inside the corpus");
+    if (!(u.duration > 0)) throw FormatError(where + ": duration must be positive");
+    return u;
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError(where + ": " + e.what());
+  }
+}
+
+std::vector<CorpusUtterance> read_manifest(const std::string& corpus_dir) {
+  const std::string path = corpus_dir + "/manifest.jsonl";
+  std::ifstream f(path);
+  if (!f) throw IoError("cannot read '" + path + "' (build the corpus with 'dubkit corpus build')");
+  std::vector<CorpusUtterance> out;
+  int n = 0;
+  for (std::string line; std::getline(f, line);) {
+    ++n;
+    if (!line.empty()) out.push_back(parse_manifest_line(line, path + ":" + std::to_string(n)));
+  }
+  return out;
+}
+
+}  // namespace dubkit

@@ -1,0 +1,31 @@
+// The corpus manifest: one JSON object per line (manifest.jsonl in the corpus directory).
+//   {"id": "flite-slt-01_0003", "path": "wav/flite-slt-01/flite-slt-01_0003.wav",
+//    "speaker": "flite-slt-01", "split": "train"|"val"|"test", "lang": "en",
+//    "base_voice": "flite-slt", "text": "...", "phonemes": "IPA from the text front end",
+//    "duration": 3.21, "phones": [["_", 0.0, 0.12], ["h", 0.12, 0.19], ...]}
+// `path` is relative to the corpus directory; audio is 16 kHz mono 16-bit WAV (other rates,
+// when built, under wav<rate>/ with the same names). `phones` are the phones the engine spoke,
+// in IPA, with start/end seconds.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "corpus/engines.hpp"
+
+namespace dubkit {
+
+struct CorpusUtterance {
+  std::string id, path, speaker, split, lang, base_voice, text, phonemes;
+  double duration = 0;
+  std::vector<PhoneSpan> phones;
+};
+
+std::string to_json_line(const CorpusUtterance& u);
+// Throws FormatError naming `where` when the line is not a valid manifest entry.
+CorpusUtterance parse_manifest_line(const std::string& line, const std::string& where);
+
+// Reads DIR/manifest.jsonl. Throws IoError when missing, FormatError naming the line.
+std::vector<CorpusUtterance> read_manifest(const std::string& corpus_dir);
+
+}  // namespace dubkit

@@ -1,0 +1,249 @@
+#include "train/encoder_trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "audio/io.hpp"
+#include "audio/level.hpp"
+#include "audio/mel_preset.hpp"
+#include "audio/resample.hpp"
+#include "audio/vad.hpp"
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/torch_bridge.hpp"
+#include "core/weight_file.hpp"
+#include "corpus/manifest.hpp"
+#include "corpus/perturb.hpp"
+#include "train/speaker_eval.hpp"
+#include "train/training_log.hpp"
+#include "voice/voice_embedding.hpp"
+
+namespace dubkit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+struct SpeakerData {
+  std::string id;
+  std::vector<torch::Tensor> mels;  // [frames, 40] each, VAD-trimmed, at least `frames` long
+};
+
+// ge2e-40 mels of every usable utterance of the train speakers.
+std::vector<SpeakerData> load_train_mels(const std::string& corpus, const std::vector<CorpusUtterance>& manifest,
+                                         int min_frames) {
+  const MelAnalyzer analyzer(mel_preset("ge2e-40"));
+  std::map<std::string, std::size_t> index;
+  std::vector<SpeakerData> out;
+  for (const CorpusUtterance& u : manifest) {
+    if (u.split != "train") continue;
+    Waveform w = resample(read_mono(corpus + "/" + u.path), 16000);
+    w = keep_speech(w, detect_speech(w));
+    if (w.samples.size() < static_cast<std::size_t>(min_frames) * 160) continue;
+    normalize_rms(w, kEmbeddingLevelDbfs);  // as embed_wave does at inference
+    const FeatureMatrix m = analyzer.compute(w);  // [40, T]
+    const torch::Tensor t =
+        torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat).t().contiguous();
+    auto [it, fresh] = index.emplace(u.speaker, out.size());
+    if (fresh) out.push_back({u.speaker, {}});
+    out[it->second].mels.push_back(t);  // contiguous() copied out of `m`
+  }
+  std::vector<SpeakerData> usable;
+  for (SpeakerData& s : out)
+    if (s.mels.size() >= 2) usable.push_back(std::move(s));
+  return usable;
+}
+
+// The batch of step `step`: [N * M, frames, 40], speaker-major.
+torch::Tensor draw_batch(const std::vector<SpeakerData>& speakers, const EncoderTrainOptions& o, long step) {
+  std::mt19937_64 rng(stable_hash("batch", o.seed) ^ (static_cast<std::uint64_t>(step) * 0x9E3779B97F4A7C15ULL));
+  std::vector<std::size_t> order(speakers.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<torch::Tensor> windows;
+  for (int n = 0; n < o.speakers; ++n) {
+    const SpeakerData& s = speakers[order[static_cast<std::size_t>(n)]];
+    std::vector<std::size_t> utts(s.mels.size());
+    for (std::size_t i = 0; i < utts.size(); ++i) utts[i] = i;
+    std::shuffle(utts.begin(), utts.end(), rng);
+    for (int m = 0; m < o.utterances; ++m) {
+      const torch::Tensor& mel = s.mels[utts[static_cast<std::size_t>(m) % utts.size()]];
+      const long start = static_cast<long>(rng() % static_cast<std::uint64_t>(mel.size(0) - o.frames + 1));
+      windows.push_back(mel.narrow(0, start, o.frames));
+    }
+  }
+  return torch::stack(windows);
+}
+
+double learning_rate(const EncoderTrainOptions& o, long step) {
+  if (step < o.warmup) return o.lr * double(step + 1) / o.warmup;
+  const double progress = double(step - o.warmup) / std::max(1L, o.steps - o.warmup);
+  return o.lr * (0.05 + 0.95 * 0.5 * (1 + std::cos(kPi * std::min(1.0, progress))));
+}
+
+std::string step_dir(const std::string& out, long step) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "step_%07ld", step);
+  return out + "/checkpoints/" + name;
+}
+
+long latest_checkpoint(const std::string& out) {
+  long best = -1;
+  const fs::path dir = fs::path(out) / "checkpoints";
+  if (!fs::exists(dir)) return best;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("step_", 0) == 0 && fs::exists(e.path() / "state.json")) best = std::max(best, std::stol(name.substr(5)));
+  }
+  return best;
+}
+
+void save_checkpoint(const std::string& out, long step, SpeakerEncoder& model, torch::optim::Adam& adam) {
+  const std::string final_dir = step_dir(out, step), tmp = final_dir + ".tmp";
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  save_speaker_encoder(tmp + "/model.safetensors", model, {});
+  torch::save(adam, tmp + "/optimizer.pt");
+  write_file_atomic(tmp + "/state.json", nlohmann::json{{"step", step}}.dump() + "\n");
+  fs::remove_all(final_dir);
+  fs::rename(tmp, final_dir);
+  // Keep the three newest checkpoints.
+  std::vector<long> steps;
+  for (const auto& e : fs::directory_iterator(fs::path(out) / "checkpoints")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("step_", 0) == 0 && name.find('.') == std::string::npos) steps.push_back(std::stol(name.substr(5)));
+  }
+  std::sort(steps.begin(), steps.end());
+  for (std::size_t i = 0; i + 3 < steps.size(); ++i) fs::remove_all(step_dir(out, steps[i]));
+}
+
+}  // namespace
+
+void EncoderTrainOptions::validate() const {
+  auto need = [](bool ok, const std::string& what) {
+    if (!ok) throw InvalidArgument("train encoder: " + what);
+  };
+  need(!corpus_dir.empty(), "--corpus is required");
+  need(!out_dir.empty(), "--out is required");
+  need(steps >= 1, "--steps must be at least 1");
+  need(speakers >= 2, "--speakers per batch must be at least 2");
+  need(utterances >= 2, "--utterances per speaker must be at least 2");
+  need(frames >= 20, "--frames must be at least 20");
+  need(lr > 0 && lr < 1, "--lr must be in (0, 1)");
+  need(warmup >= 1, "--warmup must be at least 1");
+  need(clip > 0, "--clip must be positive");
+  need(checkpoint_every >= 1 && validate_every >= 1, "checkpoint and validation intervals must be at least 1");
+  need(threads >= 1 && threads <= 64, "--threads must be in [1, 64]");
+  model.validate();
+}
+
+torch::Tensor ge2e_loss(const torch::Tensor& e, const torch::Tensor& w, const torch::Tensor& b) {
+  const long n = e.size(0), m = e.size(1);
+  const torch::Tensor sum = e.sum(1);                                                   // [N, D]
+  const torch::Tensor centroids = torch::nn::functional::normalize(sum / m, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const torch::Tensor excl = torch::nn::functional::normalize((sum.unsqueeze(1) - e) / (m - 1),
+                                                              torch::nn::functional::NormalizeFuncOptions().dim(2));
+  const torch::Tensor flat = e.reshape({n * m, -1});
+  torch::Tensor sim = torch::matmul(flat, centroids.t());                                // [N*M, N]
+  const torch::Tensor own = (e * excl).sum(2).reshape({n * m, 1});                       // [N*M, 1]
+  const torch::Tensor labels = torch::arange(n, torch::kLong).repeat_interleave(m);
+  const torch::Tensor onehot = torch::nn::functional::one_hot(labels, n).to(torch::kFloat);
+  sim = sim * (1 - onehot) + own * onehot;
+  sim = sim * torch::clamp_min(w, 1e-6) + b;
+  return torch::nn::functional::cross_entropy(sim, labels);
+}
+
+EncoderTrainReport train_encoder(const EncoderTrainOptions& o, const std::function<void(long, double)>& progress) {
+  o.validate();
+  const auto t0 = std::chrono::steady_clock::now();
+  torch::set_num_threads(o.threads);
+  fs::create_directories(o.out_dir);
+  const std::vector<CorpusUtterance> manifest = read_manifest(o.corpus_dir);
+  const std::vector<SpeakerData> speakers = load_train_mels(o.corpus_dir, manifest, o.frames);
+  if (static_cast<int>(speakers.size()) < o.speakers)
+    throw InvalidArgument("train encoder: the corpus has " + std::to_string(speakers.size()) +
+                          " train speakers with two usable utterances, fewer than --speakers " + std::to_string(o.speakers));
+
+  torch::manual_seed(o.seed);
+  SpeakerEncoder model(o.model);
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.lr));
+  long step = 0;
+  if (o.resume) {
+    const long latest = latest_checkpoint(o.out_dir);
+    if (latest < 0) throw InvalidArgument("train encoder: --resume, but " + o.out_dir + "/checkpoints holds no checkpoint");
+    const std::string dir = step_dir(o.out_dir, latest);
+    load_weights(*model, load_weight_file(dir + "/model.safetensors"), dir + "/model.safetensors");
+    torch::load(adam, dir + "/optimizer.pt");
+    step = latest;
+  }
+  TrainingLog log(o.out_dir + "/loss.csv", o.out_dir + "/loss.png", {"val_eer"}, step + 1);
+  // Handles to the module's own tensors (a Tensor copy shares the TensorImpl and its grad).
+  torch::Tensor sim_w = model->named_parameters()["similarity_weight"];
+  torch::Tensor sim_b = model->named_parameters()["similarity_bias"];
+  SpeakerEvalOptions val;
+  val.split = "val";
+  val.per_speaker = 6;
+  val.seed = o.seed;
+  double loss_value = 0;
+  while (step < o.steps) {
+    model->train();
+    const double lr = learning_rate(o, step);
+    for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    const torch::Tensor batch = draw_batch(speakers, o, step);
+    const torch::Tensor emb = model->forward(batch).view({o.speakers, o.utterances, -1});
+    const torch::Tensor loss = ge2e_loss(emb, sim_w, sim_b);
+    adam.zero_grad();
+    loss.backward();
+    // As in GE2E training: the similarity scale and offset learn 100x slower than the network.
+    sim_w.mutable_grad() *= 0.01;
+    sim_b.mutable_grad() *= 0.01;
+    torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);
+    adam.step();
+    ++step;
+    loss_value = loss.item<double>();
+    std::map<std::string, double> metrics;
+    if (step % o.validate_every == 0 || step == o.steps) {
+      model->eval();
+      metrics["val_eer"] = evaluate_speakers(model, o.corpus_dir, manifest, val).eer.eer;
+    }
+    log.add(step, loss_value, lr, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), metrics);
+    if (step % o.checkpoint_every == 0 || step == o.steps) {
+      save_checkpoint(o.out_dir, step, model, adam);
+      log.write();
+    }
+    if (progress) progress(step, loss_value);
+  }
+  // Calibrate the same/different threshold at the equal-error point of the val speakers.
+  model->eval();
+  SpeakerEvalOptions calib = val;
+  calib.per_speaker = 10;
+  const SpeakerEvalResult r = evaluate_speakers(model, o.corpus_dir, manifest, calib);
+  char threshold[32], eer[32];
+  std::snprintf(threshold, sizeof(threshold), "%.6f", r.eer.threshold);
+  std::snprintf(eer, sizeof(eer), "%.6f", r.eer.eer);
+  save_speaker_encoder(o.out_dir + "/encoder.safetensors", model,
+                       {{"dubkit.threshold", threshold},
+                        {"dubkit.val_eer", eer},
+                        {"dubkit.steps", std::to_string(step)},
+                        {"dubkit.threshold_note", "cosine similarity at the equal-error point of 2 s trials on the corpus's val speakers"}});
+  log.write();
+  EncoderTrainReport rep;
+  rep.steps = step;
+  rep.final_loss = loss_value;
+  rep.val_eer = r.eer.eer;
+  rep.threshold = r.eer.threshold;
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+}  // namespace dubkit

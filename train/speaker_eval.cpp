@@ -1,0 +1,122 @@
+#include "train/speaker_eval.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <random>
+
+#include "audio/io.hpp"
+#include "audio/resample.hpp"
+#include "audio/vad.hpp"
+#include "core/error.hpp"
+#include "corpus/perturb.hpp"
+#include "voice/voice_embedding.hpp"
+
+namespace dubkit {
+
+namespace fs = std::filesystem;
+
+double SpeakerEvalResult::false_accept_rate(double t) const {
+  return double(std::count_if(different.begin(), different.end(), [t](double s) { return s >= t; })) /
+         std::max<std::size_t>(1, different.size());
+}
+
+double SpeakerEvalResult::false_reject_rate(double t) const {
+  return double(std::count_if(same.begin(), same.end(), [t](double s) { return s < t; })) /
+         std::max<std::size_t>(1, same.size());
+}
+
+namespace {
+
+// Embeds every piece and scores all pairs; `pieces` holds each speaker's pieces.
+SpeakerEvalResult score_pieces(SpeakerEncoder& encoder, const std::vector<std::vector<Waveform>>& pieces,
+                               const std::string& what) {
+  EmbedOptions embed_opts;
+  embed_opts.vad = false;  // pieces are speech already
+  std::vector<int> owner;
+  std::vector<torch::Tensor> rows;
+  int speakers = 0;
+  for (const auto& list : pieces) {
+    for (const Waveform& w : list) {
+      rows.push_back(embed_wave(encoder, w, what, embed_opts).embedding);
+      owner.push_back(speakers);
+    }
+    if (!list.empty()) ++speakers;
+  }
+  if (speakers < 2) throw InvalidArgument("speaker evaluation: " + what + " has fewer than two speakers with usable audio");
+  const torch::Tensor e = torch::stack(rows);
+  const torch::Tensor sim = torch::matmul(e, e.t()).contiguous();  // unit vectors: cosine
+  const float* s = sim.data_ptr<float>();
+  std::vector<double> same, different;
+  const std::size_t n = rows.size();
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j) (owner[i] == owner[j] ? same : different).push_back(s[i * n + j]);
+  SpeakerEvalResult r;
+  r.eer = equal_error_rate(same, different);
+  r.same = std::move(same);
+  r.different = std::move(different);
+  r.speakers = speakers;
+  r.utterances = static_cast<int>(n);
+  return r;
+}
+
+Waveform speech_of(const std::string& path) {
+  Waveform w = resample(read_mono(path), 16000);
+  return keep_speech(w, detect_speech(w));
+}
+
+}  // namespace
+
+SpeakerEvalResult evaluate_speakers(SpeakerEncoder& encoder, const std::string& corpus_dir,
+                                    const std::vector<CorpusUtterance>& manifest, const SpeakerEvalOptions& o) {
+  std::map<std::string, std::vector<const CorpusUtterance*>> by_speaker;
+  for (const CorpusUtterance& u : manifest)
+    if (u.split == o.split && (o.lang.empty() || u.lang == o.lang) && u.duration >= o.seconds) by_speaker[u.speaker].push_back(&u);
+  std::vector<std::vector<Waveform>> pieces;
+  for (auto& [speaker, utts] : by_speaker) {
+    std::mt19937_64 rng(stable_hash(speaker, o.seed));
+    std::shuffle(utts.begin(), utts.end(), rng);
+    pieces.emplace_back();
+    for (const CorpusUtterance* u : utts) {
+      if (static_cast<int>(pieces.back().size()) == o.per_speaker) break;
+      const Waveform w = speech_of(corpus_dir + "/" + u->path);
+      const auto need = static_cast<std::size_t>(o.seconds * w.rate);
+      if (w.samples.size() < need) continue;
+      const std::size_t offset = rng() % (w.samples.size() - need + 1);
+      pieces.back().push_back(Waveform{w.rate, std::vector<float>(w.samples.begin() + static_cast<long>(offset),
+                                                                  w.samples.begin() + static_cast<long>(offset + need))});
+    }
+  }
+  return score_pieces(encoder, pieces, corpus_dir + " split '" + o.split + "'");
+}
+
+SpeakerEvalResult evaluate_speaker_dirs(SpeakerEncoder& encoder, const std::string& dir, const SpeakerEvalOptions& o) {
+  if (!fs::is_directory(dir)) throw InvalidArgument("speaker evaluation: '" + dir + "' is not a directory");
+  std::vector<fs::path> speakers;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.is_directory()) speakers.push_back(e.path());
+  std::sort(speakers.begin(), speakers.end());
+  std::vector<std::vector<Waveform>> pieces;
+  for (const fs::path& sp : speakers) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(sp))
+      if (e.is_regular_file()) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    pieces.emplace_back();
+    Waveform cur{16000, {}};
+    const auto need = static_cast<std::size_t>(o.seconds * 16000);
+    for (const fs::path& f : files) {
+      if (static_cast<int>(pieces.back().size()) == o.per_speaker) break;
+      const Waveform w = speech_of(f.string());
+      cur.samples.insert(cur.samples.end(), w.samples.begin(), w.samples.end());
+      if (cur.samples.size() >= need) {
+        cur.samples.resize(need);
+        pieces.back().push_back(std::move(cur));
+        cur = Waveform{16000, {}};
+      }
+    }
+  }
+  return score_pieces(encoder, pieces, dir);
+}
+
+}  // namespace dubkit
