@@ -126,6 +126,7 @@ bool write_all(int fd, const void* data, std::size_t n) {
   const char* p = static_cast<const char*>(data);
   while (n > 0) {
     const ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return false;
     p += w;
     n -= static_cast<std::size_t>(w);
@@ -205,7 +206,20 @@ EspeakCapture synthesise_espeak_isolated(const BaseVoice& voice, const std::stri
 
 SpokenUtterance speak_espeak(const BaseVoice& voice, const std::string& text, unsigned seed) {
   EspeakEngine& engine = EspeakEngine::instance();
-  EspeakCapture cap = synthesise_espeak_isolated(voice, text, seed);
+  // A child forked while another thread held some library lock can fail (seen once in a few
+  // thousand calls, never twice in a row); every attempt starts from the same state, so a
+  // retry gives the same result as a first success would.
+  EspeakCapture cap;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      cap = synthesise_espeak_isolated(voice, text, seed);
+      break;
+    } catch (const InvalidArgument&) {
+      throw;
+    } catch (const Error&) {
+      if (attempt == 3) throw;
+    }
+  }
   SpokenUtterance out;
   out.wave.rate = engine.sample_rate();
   out.wave.samples = std::move(cap.samples);

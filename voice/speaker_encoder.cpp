@@ -35,11 +35,64 @@ torch::Tensor SpeakerEncoderImpl::forward(const torch::Tensor& mels) {
   if (mels.dim() != 3 || mels.size(2) != config_.n_mels)
     throw InvalidArgument("speaker encoder: expected mels [batch, frames, " + std::to_string(config_.n_mels) +
                           "], got " + shape_string(mels.sizes().vec()));
+  const torch::Tensor x = config_.log_input ? torch::log(torch::clamp_min(mels, 1e-5)) : mels;
   // The final hidden state of the top layer summarises the utterance.
-  const auto [out, state] = lstm->forward(config_.log_input ? torch::log(torch::clamp_min(mels, 1e-5)) : mels);
-  const torch::Tensor last = std::get<0>(state)[config_.layers - 1];
+  torch::Tensor last;
+  if (!is_training() && !torch::GradMode::is_enabled()) {
+    last = inference_last_hidden(x);
+  } else {
+    const auto [out, state] = lstm->forward(x);
+    last = std::get<0>(state)[config_.layers - 1];
+  }
   const torch::Tensor raw = torch::relu(linear->forward(last));
   return raw / (raw.norm(2, 1, /*keepdim=*/true) + 1e-5);
+}
+
+torch::Tensor SpeakerEncoderImpl::inference_last_hidden(const torch::Tensor& x) {
+  // torch::nn::LSTM dispatches a dozen small operators per time step; for inference the input
+  // projections of all steps are one matrix product per layer, and each step is one addmm, one
+  // sigmoid over all four gates and one tanh. Gate order as PyTorch: input, forget, cell, output.
+  // tanh(z) = 2 sigmoid(2z) - 1, so the cell gate's rows are doubled to share the sigmoid.
+  const long batch = x.size(0), steps = x.size(1), hidden = config_.hidden;
+  auto params = lstm->named_parameters();
+  torch::Tensor seq = x.transpose(0, 1).contiguous();  // [T, B, in]: each step's rows contiguous
+  torch::Tensor h;
+  for (int l = 0; l < config_.layers; ++l) {
+    const std::string k = std::to_string(l);
+    const torch::Tensor scale = torch::ones({4 * hidden, 1});
+    scale.narrow(0, 2 * hidden, hidden).fill_(2.0);
+    const torch::Tensor w_ih = params["weight_ih_l" + k] * scale, w_hh = params["weight_hh_l" + k] * scale;
+    const torch::Tensor bias = (params["bias_ih_l" + k] + params["bias_hh_l" + k]) * scale.squeeze(1);
+    const torch::Tensor xw =
+        torch::addmm(bias, seq.reshape({steps * batch, seq.size(2)}), w_ih.t()).view({steps, batch, 4 * hidden});
+    const torch::Tensor w_hh_t = w_hh.t().contiguous();
+    h = torch::zeros({batch, hidden});
+    torch::Tensor c = torch::zeros({batch, hidden}), tanh_c = torch::empty({batch, hidden});
+    torch::Tensor gates = torch::empty({batch, 4 * hidden});
+    const bool keep = l + 1 < config_.layers;
+    torch::Tensor out = keep ? torch::empty({steps, batch, hidden}) : torch::Tensor();
+    float* hp = h.data_ptr<float>();
+    float* cp = c.data_ptr<float>();
+    const float* tp = tanh_c.data_ptr<float>();
+    const float* gp = gates.data_ptr<float>();
+    for (long t = 0; t < steps; ++t) {
+      torch::addmm_out(gates, xw[t], h, w_hh_t);
+      gates.sigmoid_();
+      for (long b = 0; b < batch; ++b) {
+        const float* g = gp + b * 4 * hidden;
+        float* cb = cp + b * hidden;
+        for (long j = 0; j < hidden; ++j) cb[j] = g[hidden + j] * cb[j] + g[j] * (2.0f * g[2 * hidden + j] - 1.0f);
+      }
+      torch::tanh_out(tanh_c, c);
+      for (long b = 0; b < batch; ++b) {
+        const float* g = gp + b * 4 * hidden + 3 * hidden;
+        for (long j = 0; j < hidden; ++j) hp[b * hidden + j] = g[j] * tp[b * hidden + j];
+      }
+      if (keep) out[t].copy_(h);
+    }
+    if (keep) seq = out;
+  }
+  return h;
 }
 
 PartialWindows partial_windows(std::size_t n_samples, int frames_per_partial, double overlap, double min_coverage) {

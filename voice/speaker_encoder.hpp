@@ -37,6 +37,8 @@ class SpeakerEncoderImpl : public torch::nn::Module {
   const SpeakerEncoderConfig& config() const { return config_; }
 
  private:
+  // The top layer's last hidden state [batch, hidden] without autograd (eval mode, no grad).
+  torch::Tensor inference_last_hidden(const torch::Tensor& x);
   SpeakerEncoderConfig config_;
   torch::nn::LSTM lstm{nullptr};      // "lstm.weight_ih_l0" ... "lstm.bias_hh_l2"
   torch::nn::Linear linear{nullptr};  // "linear.weight" [256, 256], "linear.bias"

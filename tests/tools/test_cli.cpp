@@ -254,6 +254,13 @@ TEST_CASE("voice embed with the public SV2TTS encoder", "[e2e]") {
   double norm = 0;
   for (const auto& x : e) norm += x.get<double>() * x.get<double>();
   CHECK(norm == Approx(1.0).margin(1e-4));
+  // Without --encoder, the default model in models/ is used and the speech found is reported.
+  const Result by_default = run_dubkit({"voice", "embed", kSample, "--json"});
+  REQUIRE(by_default.code == 0);
+  const auto d = nlohmann::json::parse(by_default.out);
+  CHECK(d[0]["embedding"].size() == 256);
+  CHECK(d[0]["speech_seconds"].get<double>() > 5.0);
+  CHECK(d[0]["speech_seconds"].get<double>() <= d[0]["seconds"].get<double>());
   const Result bad = run_dubkit({"voice", "embed", kSample, "--encoder", test::fixture("hifigan_v2_generator.pt")});
   // A weight file of another network is refused by name.
   CHECK(bad.code == 1);
@@ -290,4 +297,20 @@ TEST_CASE("corpus build, then speaker verification on its test split", "[e2e]") 
   const auto c = nlohmann::json::parse(same.out);
   CHECK(c["cosine"].get<double>() == Approx(1.0).margin(1e-5));
   CHECK(c["same_speaker"] == true);
+
+  // The default encoder (models/) carries its calibrated threshold: an English flite voice and
+  // a Spanish espeak-ng voice of the corpus are told apart without --threshold.
+  std::string english, spanish;
+  for (const auto& entry : fs::recursive_directory_iterator(dir + "/wav")) {
+    const std::string p = entry.path().string();
+    if (p.size() > 4 && p.substr(p.size() - 4) == ".wav") (p.find("flite-") != std::string::npos ? english : spanish) = p;
+  }
+  REQUIRE(!english.empty());
+  REQUIRE(!spanish.empty());
+  const Result differ = run_dubkit({"voice", "compare", english, spanish, "--json"});
+  REQUIRE(differ.code == 0);
+  const auto d = nlohmann::json::parse(differ.out);
+  CHECK(d["same_speaker"] == false);
+  CHECK(d["cosine"].get<double>() < d["threshold"].get<double>());
+  CHECK(d["encoder"].get<std::string>().find("speaker_encoder.safetensors") != std::string::npos);
 }

@@ -88,3 +88,18 @@ TEST_CASE("utterance embedding averages the partial embeddings", "[voice]") {
   CHECK(torch::dot(e, first).item<float>() > 0.5f);
   CHECK_THROWS_AS(embed_utterance(enc, Waveform{22050, std::vector<float>(22050, 0.1f)}), InvalidArgument);
 }
+
+TEST_CASE("the inference LSTM path equals torch::nn::LSTM", "[voice]") {
+  torch::manual_seed(11);
+  for (bool log_input : {false, true}) {
+    SpeakerEncoder enc(SpeakerEncoderConfig{40, 32, 3, 16, log_input});
+    torch::NoGradGuard no_grad;
+    const torch::Tensor mels = torch::rand({3, 50, 40}) * 5;
+    enc->train();  // training mode runs torch::nn::LSTM
+    const torch::Tensor reference = enc->forward(mels);
+    enc->eval();   // eval without autograd runs the hand-written loop
+    const torch::Tensor fast = enc->forward(mels);
+    CHECK((fast - reference).abs().max().item<float>() < 1e-6f);
+    CHECK(reference.abs().max().item<float>() > 0.1f);  // not a degenerate all-zero output
+  }
+}
