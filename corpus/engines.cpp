@@ -140,8 +140,8 @@ bool write_all(int fd, const void* data, std::size_t n) {
 // parent's state, in which espeak-ng has never synthesised: the audio is then a function of
 // (voice, text, seed) only. The child sends back [n_samples, n_phones, samples, phones].
 EspeakCapture synthesise_espeak_isolated(const BaseVoice& voice, const std::string& text, unsigned seed) {
-  // The voice is also selected here, before the fork: selecting it in a parent whose current
-  // voice depends on what was phonemised last otherwise loses a phoneme event now and then.
+  // The voice is selected in the parent too, so the state a child starts from depends on the
+  // voice alone, not on what the phonemizer selected last.
   if (espeak_SetVoiceByName(voice.name.c_str()) != EE_OK)
     throw InvalidArgument("espeak-ng has no voice '" + voice.name + "'");
   int fds[2];
