@@ -106,8 +106,8 @@ CorpusUtterance make_utterance(const CorpusOptions& o, const Speaker& s, int j, 
   u.split = s.split;
   u.lang = s.base.lang;
   u.base_voice = s.base.id;
-  u.text = sentences.train[h % sentences.train.size()];
-  const Phonemes ph = phonemize(u.text, s.base.lang == "en" ? "en-us" : s.base.lang);
+  const Phonemes ph = phonemize(sentences.train[h % sentences.train.size()], s.base.lang == "en" ? "en-us" : s.base.lang);
+  u.text = ph.normalized;
   u.phonemes = ph.ipa;
   SpokenUtterance spoken = speak(s.base, ph.normalized, static_cast<unsigned>(h));
   const double peak = 0.3 + 0.65 * double((h >> 20) % 1000) / 1000.0;  // level varies per utterance
@@ -121,7 +121,6 @@ CorpusUtterance make_utterance(const CorpusOptions& o, const Speaker& s, int j, 
     fs::create_directories(dir);
     write_audio(dir + "/" + name + ".wav", resample(main, o.rates[r]));
   }
-  u.text = ph.normalized;
   write_file_atomic(sidecar, to_json_line(u) + "\n");
   return u;
 }
