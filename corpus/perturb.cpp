@@ -69,10 +69,6 @@ void add_reverb(std::vector<float>& x, int rate, double wet, double room) {
 
 }  // namespace
 
-bool VoicePerturbation::identity() const {
-  return pitch == 1.0 && formant == 1.0 && rate == 1.0 && tilt == 0.0 && reverb == 0.0;
-}
-
 std::uint64_t stable_hash(const std::string& s, std::uint64_t seed) {
   std::uint64_t h = 1469598103934665603ULL ^ (seed * 0x9E3779B97F4A7C15ULL);
   for (unsigned char c : s) {

@@ -25,7 +25,6 @@ struct VoicePerturbation {
   double tilt = 0.0;     // in [-0.5, 0.5]
   double reverb = 0.0;   // wet level in [0, 0.3]; 0 = dry
   double room = 0.5;     // comb feedback scale in [0, 1]
-  bool identity() const;
 };
 
 // The perturbation of pseudo-speaker `index` of a base voice: index 0 is the base voice

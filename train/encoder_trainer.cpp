@@ -5,17 +5,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
-#include "audio/io.hpp"
 #include "audio/level.hpp"
 #include "audio/mel_preset.hpp"
-#include "audio/resample.hpp"
-#include "audio/vad.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/torch_bridge.hpp"
@@ -47,8 +43,7 @@ std::vector<SpeakerData> load_train_mels(const std::string& corpus, const std::v
   std::vector<SpeakerData> out;
   for (const CorpusUtterance& u : manifest) {
     if (u.split != "train") continue;
-    Waveform w = resample(read_mono(corpus + "/" + u.path), 16000);
-    w = keep_speech(w, detect_speech(w));
+    Waveform w = read_speech_16k(corpus + "/" + u.path);
     if (w.samples.size() < static_cast<std::size_t>(min_frames) * 160) continue;
     normalize_rms(w, kEmbeddingLevelDbfs);  // as embed_wave does at inference
     const FeatureMatrix m = analyzer.compute(w);  // [40, T]

@@ -5,9 +5,6 @@
 #include <map>
 #include <random>
 
-#include "audio/io.hpp"
-#include "audio/resample.hpp"
-#include "audio/vad.hpp"
 #include "core/error.hpp"
 #include "corpus/perturb.hpp"
 #include "voice/voice_embedding.hpp"
@@ -60,11 +57,6 @@ SpeakerEvalResult score_pieces(SpeakerEncoder& encoder, const std::vector<std::v
   return r;
 }
 
-Waveform speech_of(const std::string& path) {
-  Waveform w = resample(read_mono(path), 16000);
-  return keep_speech(w, detect_speech(w));
-}
-
 }  // namespace
 
 SpeakerEvalResult evaluate_speakers(SpeakerEncoder& encoder, const std::string& corpus_dir,
@@ -79,7 +71,7 @@ SpeakerEvalResult evaluate_speakers(SpeakerEncoder& encoder, const std::string& 
     pieces.emplace_back();
     for (const CorpusUtterance* u : utts) {
       if (static_cast<int>(pieces.back().size()) == o.per_speaker) break;
-      const Waveform w = speech_of(corpus_dir + "/" + u->path);
+      const Waveform w = read_speech_16k(corpus_dir + "/" + u->path);
       const auto need = static_cast<std::size_t>(o.seconds * w.rate);
       if (w.samples.size() < need) continue;
       const std::size_t offset = rng() % (w.samples.size() - need + 1);
@@ -107,7 +99,7 @@ SpeakerEvalResult evaluate_speaker_dirs(SpeakerEncoder& encoder, const std::stri
     const auto need = static_cast<std::size_t>(o.seconds * 16000);
     for (const fs::path& f : files) {
       if (static_cast<int>(pieces.back().size()) == o.per_speaker) break;
-      const Waveform w = speech_of(f.string());
+      const Waveform w = read_speech_16k(f.string());
       cur.samples.insert(cur.samples.end(), w.samples.begin(), w.samples.end());
       if (cur.samples.size() >= need) {
         cur.samples.resize(need);

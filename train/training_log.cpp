@@ -53,15 +53,6 @@ void TrainingLog::add(long step, double loss, double lr, double seconds, const s
   rows_.push_back(std::move(r));
 }
 
-double TrainingLog::last_metric(const std::string& name) const {
-  const auto it = std::find(metric_names_.begin(), metric_names_.end(), name);
-  if (it == metric_names_.end()) return kNaN;
-  const std::size_t k = static_cast<std::size_t>(it - metric_names_.begin());
-  for (auto r = rows_.rbegin(); r != rows_.rend(); ++r)
-    if (!std::isnan(r->metrics[k])) return r->metrics[k];
-  return kNaN;
-}
-
 void TrainingLog::write() const {
   std::ostringstream csv;
   csv << "step,loss,lr,seconds";

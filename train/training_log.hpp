@@ -14,7 +14,6 @@ class TrainingLog {
   TrainingLog(std::string csv_path, std::string png_path, std::vector<std::string> metrics, long resume_step = 0);
   void add(long step, double loss, double lr, double seconds, const std::map<std::string, double>& metrics = {});
   void write() const;  // CSV and PNG
-  double last_metric(const std::string& name) const;  // NaN when never measured
 
  private:
   struct Row {

@@ -97,6 +97,11 @@ VoiceEmbedding embed_wave(SpeakerEncoder& encoder, const Waveform& wave, const s
   return acc.result(what);
 }
 
+Waveform read_speech_16k(const std::string& path) {
+  const Waveform w = resample(read_mono(path), kRate);
+  return keep_speech(w, detect_speech(w));
+}
+
 double embedding_similarity(const torch::Tensor& a, const torch::Tensor& b) {
   return torch::cosine_similarity(a.flatten(), b.flatten(), 0).item<double>();
 }

@@ -37,6 +37,9 @@ VoiceEmbedding embed_file(SpeakerEncoder& encoder, const std::string& path, cons
 VoiceEmbedding embed_wave(SpeakerEncoder& encoder, const Waveform& wave, const std::string& what,
                           const EmbedOptions& opts = {});
 
+// A file's speech: mixed to mono, at 16 kHz, VAD-trimmed (read whole: for corpus utterances).
+Waveform read_speech_16k(const std::string& path);
+
 // The level every piece of speech is brought to before its mels are taken.
 constexpr double kEmbeddingLevelDbfs = -30.0;
 

@@ -168,7 +168,8 @@ TEST_CASE("perturbations change timing as asked and are stable per speaker", "[c
 
   CHECK(perturbation_for(1, "x-01", 1).pitch == perturbation_for(1, "x-01", 1).pitch);
   CHECK(perturbation_for(1, "x-01", 1).pitch != perturbation_for(1, "x-02", 1).pitch);
-  CHECK(perturbation_for(1, "x-00", 0).identity());
+  const VoicePerturbation base = perturbation_for(1, "x-00", 0);  // index 0: the base voice itself
+  CHECK((base.pitch == 1 && base.formant == 1 && base.rate == 1 && base.tilt == 0 && base.reverb == 0));
 }
 
 TEST_CASE("sentences are cut, cleaned and bounded", "[corpus]") {
