@@ -141,6 +141,51 @@ void play(const Waveform& wave) {
   check(Pa_StopStream(stream.get()), "cannot stop playback");
 }
 
+struct PlaybackStream::Impl {
+  explicit Impl(int rate) : rate(rate), st(static_cast<std::size_t>(rate)) {}
+  int rate;
+  PaSession pa;
+  StreamState st;  // one second of buffer
+  StreamPtr stream;  // declared last: closed before the session ends
+};
+
+PlaybackStream::PlaybackStream(int rate) {
+  if (rate <= 0) throw InvalidArgument("playback: sample rate must be positive");
+  impl_ = std::make_unique<Impl>(rate);
+  const PaDeviceIndex dev = Pa_GetDefaultOutputDevice();
+  if (dev == paNoDevice) throw IoError("no audio output device (PortAudio found none)");
+  PaStreamParameters p{dev, 1, paFloat32, Pa_GetDeviceInfo(dev)->defaultLowOutputLatency, nullptr};
+  PaStream* raw = nullptr;
+  check(Pa_OpenStream(&raw, nullptr, &p, rate, paFramesPerBufferUnspecified, paNoFlag, play_callback, &impl_->st),
+        "cannot open the audio output");
+  impl_->stream.reset(raw);
+  check(Pa_StartStream(raw), "cannot start playback");
+}
+
+PlaybackStream::~PlaybackStream() = default;  // the stream's closer aborts unfinished playback
+
+void PlaybackStream::write(const std::vector<float>& samples) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration<double>(double(samples.size()) / impl_->rate + kGraceSeconds);
+  std::size_t pos = 0;
+  while (pos < samples.size()) {
+    pos += impl_->st.ring.push(samples.data() + pos, samples.size() - pos);
+    if (pos == samples.size()) break;
+    if (std::chrono::steady_clock::now() > deadline) throw IoError("playback stalled: the audio device stopped responding");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void PlaybackStream::finish() {
+  impl_->st.input_done.store(true, std::memory_order_release);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(1.0 + kGraceSeconds);
+  while (!impl_->st.drained.load(std::memory_order_acquire)) {
+    if (std::chrono::steady_clock::now() > deadline) throw IoError("playback did not finish: the audio device stopped responding");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  check(Pa_StopStream(impl_->stream.get()), "cannot stop playback");
+}
+
 Waveform record(double seconds, int rate) {
   if (!(seconds > 0) || seconds > 3600) throw InvalidArgument("record: --seconds must be in (0, 3600]");
   if (rate < 8000 || rate > 192000) throw InvalidArgument("record: rate must be in [8000, 192000]");

@@ -4,6 +4,7 @@
 // bounded by their duration plus a grace period.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,24 @@ std::string portaudio_version();
 std::vector<AudioDevice> list_audio_devices();
 // Plays on the default output device and returns when playback has finished.
 void play(const Waveform& wave);
+// Streaming playback on the default output device: audio is handed over piece by piece
+// while earlier pieces play (a gap between pieces plays as silence). One producer thread.
+class PlaybackStream {
+ public:
+  explicit PlaybackStream(int rate);  // opens and starts the stream; throws IoError
+  ~PlaybackStream();                  // aborts playback when finish() was not reached
+  PlaybackStream(const PlaybackStream&) = delete;
+  PlaybackStream& operator=(const PlaybackStream&) = delete;
+  // Blocks while the one-second buffer is full. Throws IoError when the device stops.
+  void write(const std::vector<float>& samples);
+  // Waits until everything written has played, then stops the stream.
+  void finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Records `seconds` of mono audio at `rate` Hz from the default input device.
 Waveform record(double seconds, int rate);
 

@@ -11,6 +11,18 @@ pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 # dlib: only its version header is used so far (doctor); the lip-sync stage will link it.
 pkg_check_modules(DLIB REQUIRED IMPORTED_TARGET dlib-1)
 pkg_check_modules(ESPEAK_NG REQUIRED IMPORTED_TARGET espeak-ng)
+# pocketsphinx.pc pulls in sphinxbase (whose headers it includes) by Requires. Debian's also
+# names /usr/include/sphinxbase, which does not exist (the headers are under the multiarch
+# include dir, named by sphinxbase.pc), and CMake refuses a target with a missing include dir.
+pkg_check_modules(POCKETSPHINX REQUIRED IMPORTED_TARGET pocketsphinx)
+get_target_property(_dirs PkgConfig::POCKETSPHINX INTERFACE_INCLUDE_DIRECTORIES)
+set(_existing)
+foreach(dir IN LISTS _dirs)
+  if(IS_DIRECTORY "${dir}")
+    list(APPEND _existing "${dir}")
+  endif()
+endforeach()
+set_target_properties(PkgConfig::POCKETSPHINX PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_existing}")
 pkg_check_modules(RUBBERBAND REQUIRED IMPORTED_TARGET rubberband)
 pkg_check_modules(SWORD REQUIRED IMPORTED_TARGET sword)
 find_package(Threads REQUIRED)

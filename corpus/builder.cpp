@@ -25,13 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Speaker {
-  std::string id;
-  BaseVoice base;
-  int index = 0;  // 0: the base voice unperturbed
-  std::string split;
-  VoicePerturbation perturbation;
-};
+using Speaker = CorpusSpeaker;
 
 // Each language gets an equal share of speakers, dealt round-robin over its base voices;
 // within a language, speakers sorted by a seeded hash go to test, then val, then train.
@@ -109,10 +103,10 @@ CorpusUtterance make_utterance(const CorpusOptions& o, const Speaker& s, int j, 
   const Phonemes ph = phonemize(sentences.train[h % sentences.train.size()], s.base.lang == "en" ? "en-us" : s.base.lang);
   u.text = ph.normalized;
   u.phonemes = ph.ipa;
-  SpokenUtterance spoken = speak(s.base, ph.normalized, static_cast<unsigned>(h));
   const double peak = 0.3 + 0.65 * double((h >> 20) % 1000) / 1000.0;  // level varies per utterance
+  SpokenUtterance spoken = speak_as(s, ph.normalized, static_cast<unsigned>(h), peak);
   u.phones = std::move(spoken.phones);
-  const Waveform main = apply_perturbation(spoken.wave, s.perturbation, o.rates.front(), peak, u.phones);
+  const Waveform& main = spoken.wave;
   u.duration = main.seconds();
   fs::create_directories(o.out_dir + "/wav/" + s.id);
   write_audio(o.out_dir + "/" + rel, main);
@@ -126,6 +120,45 @@ CorpusUtterance make_utterance(const CorpusOptions& o, const Speaker& s, int j, 
 }
 
 }  // namespace
+
+SpokenUtterance speak_as(const CorpusSpeaker& s, const std::string& text, unsigned seed, double peak) {
+  SpokenUtterance spoken = speak(s.base, text, seed);
+  spoken.wave = apply_perturbation(spoken.wave, s.perturbation, 16000, peak, spoken.phones);
+  return spoken;
+}
+
+std::vector<CorpusSpeaker> read_corpus_speakers(const std::string& corpus_dir) {
+  const std::string path = corpus_dir + "/speakers.json";
+  std::ifstream f(path);
+  if (!f) throw IoError(path + ": cannot open (not a dubkit corpus?)");
+  const auto j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) throw FormatError(path + ": not a JSON array of speakers");
+  std::map<std::string, BaseVoice> voices;
+  std::vector<CorpusSpeaker> out;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const auto& e = j[i];
+    try {
+      CorpusSpeaker s;
+      s.id = e.at("id").get<std::string>();
+      s.split = e.at("split").get<std::string>();
+      const std::string lang = e.at("lang").get<std::string>(), base = e.at("base_voice").get<std::string>();
+      if (!voices.count(base))
+        for (const BaseVoice& v : base_voices({lang})) voices.emplace(v.id, v);
+      const auto v = voices.find(base);
+      if (v == voices.end()) throw FormatError("unknown base voice '" + base + "'");
+      s.base = v->second;
+      const auto& p = e.at("perturbation");
+      s.perturbation = {p.at("pitch").get<double>(), p.at("formant").get<double>(), p.at("rate").get<double>(),
+                        p.at("tilt").get<double>(),  p.at("reverb").get<double>(),  p.at("room").get<double>()};
+      out.push_back(std::move(s));
+    } catch (const nlohmann::json::exception& ex) {
+      throw FormatError(path + ": speaker " + std::to_string(i) + ": " + ex.what());
+    } catch (const FormatError& ex) {
+      throw FormatError(path + ": speaker " + std::to_string(i) + ": " + ex.what());
+    }
+  }
+  return out;
+}
 
 void CorpusOptions::validate() const {
   if (out_dir.empty()) throw InvalidArgument("corpus: --out is required");

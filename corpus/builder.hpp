@@ -23,7 +23,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "corpus/engines.hpp"
+#include "corpus/perturb.hpp"
+
 namespace dubkit {
+
+// One pseudo-speaker, as speakers.json lists it.
+struct CorpusSpeaker {
+  std::string id;
+  BaseVoice base;
+  int index = 0;  // 0: the base voice unperturbed
+  std::string split;
+  VoicePerturbation perturbation;
+};
+
+// Reads DIR/speakers.json. Throws IoError when missing, FormatError naming the entry.
+std::vector<CorpusSpeaker> read_corpus_speakers(const std::string& corpus_dir);
+
+// `text` (already normalised) as speaker `s` says it in the corpus: its base voice, then its
+// perturbation, at 16 kHz, peak-normalised to `peak`; phone times follow the perturbation.
+SpokenUtterance speak_as(const CorpusSpeaker& s, const std::string& text, unsigned seed, double peak);
 
 struct CorpusOptions {
   std::string out_dir;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded sample. Until the dubbing pipeline lands, this analyses the
-# sample speech and resynthesises it through the wav2lip-16k mel and Griffin-Lim.
+# sample speech, resynthesises it through the wav2lip-16k mel and Griffin-Lim, enrolls its
+# (synthetic) voice and speaks new lines in it in English, Spanish and German.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -13,6 +14,10 @@ mkdir -p "$out"
 "$dubkit" audio mel samples/sample.wav -o "$out/sample_mel.safetensors" --preset wav2lip-16k
 "$dubkit" vocode samples/sample.wav -o "$out/sample_griffinlim.wav" --vocoder griffinlim
 "$dubkit" audio info "$out/sample_griffinlim.wav"
+"$dubkit" voice enroll --audio samples/sample.wav --consent demo-synthetic-voice -o "$out/sample.voice"
+"$dubkit" say --voice "$out/sample.voice" --text "The rain stopped before noon. We walked to the harbour." -o "$out/say_en.wav"
+"$dubkit" say --voice "$out/sample.voice" --lang es --text "La lluvia paró antes del mediodía." -o "$out/say_es.wav"
+"$dubkit" say --voice "$out/sample.voice" --lang de --text "Der Regen hörte vor Mittag auf." --duration 2.5 -o "$out/say_de_2.5s.wav"
 echo
 echo "demo outputs in $out/:"
 ls -l "$out"

@@ -1,12 +1,70 @@
-// dubkit train encoder
+// dubkit train encoder | synth
 #include <cstdio>
 #include <memory>
 
 #include "core/progress.hpp"
 #include "tools/commands.hpp"
 #include "train/encoder_trainer.hpp"
+#include "train/synth_trainer.hpp"
 
 namespace dubkit::cli {
+
+namespace {
+
+void register_train_synth(CLI::App* train) {
+  struct Opts {
+    SynthTrainOptions s;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  SynthesizerConfig& m = o->s.model;
+  auto* cmd = train->add_subcommand(
+      "synth", "Train the duration-controlled synthesizer (checkpoints, loss.csv/png, val/ PNGs and WAVs, synthesizer.safetensors)");
+  cmd->add_option("--corpus", o->s.corpus_dir, "Corpus directory (dubkit corpus build)")->required();
+  cmd->add_option("--encoder", o->s.encoder_path, std::string("Speaker encoder (default: models/") + kDefaultEncoder + ")");
+  cmd->add_option("--out", o->s.out_dir, "Output directory")->required();
+  cmd->add_option("--steps", o->s.steps, "Total optimisation steps")->capture_default_str();
+  cmd->add_option("--batch", o->s.batch, "Utterances per step")->capture_default_str();
+  cmd->add_option("--lr", o->s.lr, "Peak learning rate (Adam)")->capture_default_str();
+  cmd->add_option("--warmup", o->s.warmup, "Warm-up steps")->capture_default_str();
+  cmd->add_option("--clip", o->s.clip, "Gradient norm clip")->capture_default_str();
+  cmd->add_option("--duration-weight", o->s.duration_weight, "Weight of the duration loss")->capture_default_str();
+  cmd->add_option("--max-seconds", o->s.max_seconds, "Leave out longer utterances")->capture_default_str();
+  cmd->add_option("--symbol-dim", m.symbol_dim, "Phone embedding and encoder conv width")->capture_default_str();
+  cmd->add_option("--encoder-lstm", m.encoder_lstm, "Encoder BiLSTM units per direction")->capture_default_str();
+  cmd->add_option("--decoder-lstm", m.decoder_lstm, "Decoder LSTM units per layer")->capture_default_str();
+  cmd->add_option("--decoder-layers", m.decoder_layers, "Decoder LSTM layers")->capture_default_str();
+  cmd->add_option("--prenet", m.prenet, "Prenet width")->capture_default_str();
+  cmd->add_option("--reduction", m.reduction, "Mel frames per decoder step (r)")->capture_default_str();
+  cmd->add_option("--postnet-channels", m.postnet_channels, "Postnet channels")->capture_default_str();
+  cmd->add_option("--checkpoint-every", o->s.checkpoint_every, "Steps between checkpoints")->capture_default_str();
+  cmd->add_option("--validate-every", o->s.validate_every, "Steps between validations")->capture_default_str();
+  cmd->add_option("--seed", o->s.seed, "Seed (initialisation, batches, dropout)")->capture_default_str();
+  cmd->add_option("--threads", o->s.threads, "CPU threads")->capture_default_str();
+  cmd->add_flag("--resume", o->s.resume, "Continue from the latest checkpoint in --out");
+  cmd->add_flag("--half", o->s.half, "Write the final model in float16");
+  cmd->add_flag("--json", o->json, "Print the report as JSON");
+  cmd->footer("Example: dubkit train synth --corpus corpus --out runs/synth --steps 6000\n"
+              "Resume:  dubkit train synth --corpus corpus --out runs/synth --steps 6000 --resume\n"
+              "GPU-sized (real data): --symbol-dim 512 --encoder-lstm 256 --decoder-lstm 1024 --prenet 256 --postnet-channels 512 --batch 32");
+  cmd->callback([o] {
+    o->s.encoder_path = model_path(o->s.encoder_path, kDefaultEncoder, "--encoder");
+    if (!o->json) std::fprintf(stderr, "train synth: preparing mels, durations and speaker embeddings of %s\n", o->s.corpus_dir.c_str());
+    Progress progress("train synth", o->s.steps, !o->json);
+    const SynthTrainReport r = train_synthesizer(o->s, [&](long step, double) { progress.update(step); });
+    progress.done();
+    if (o->json) {
+      print_json({{"steps", r.steps}, {"final_loss", r.final_loss}, {"val_mel_l1", r.val_mel_l1},
+                  {"val_free_mel_l1", r.val_free_mel_l1}, {"val_duration_error_frames", r.val_duration_error},
+                  {"seconds", r.seconds}, {"model", o->s.out_dir + "/synthesizer.safetensors"}});
+      return;
+    }
+    std::printf("%ld steps, loss %.4f, val mel L1 %.4f (free-running %.4f), duration error %.2f frames, %.0f s -> %s/synthesizer.safetensors\n",
+                r.steps, r.final_loss, r.val_mel_l1, r.val_free_mel_l1, r.val_duration_error, r.seconds, o->s.out_dir.c_str());
+  });
+}
+
+}  // namespace
 
 void register_train(CLI::App& app) {
   auto* train = app.add_subcommand("train", "Train dubkit's own models on a corpus");
@@ -35,7 +93,8 @@ void register_train(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print the report as JSON");
   cmd->footer("Example: dubkit train encoder --corpus corpus --out runs/encoder --steps 3000\n"
               "Resume:  dubkit train encoder --corpus corpus --out runs/encoder --steps 3000 --resume");
-  train->footer("Example: dubkit train encoder --corpus corpus --out runs/encoder");
+  train->footer("Example: dubkit train encoder --corpus corpus --out runs/encoder\n"
+                "         dubkit train synth --corpus corpus --out runs/synth");
   cmd->callback([o] {
     Progress progress("train encoder", o->e.steps, !o->json);
     const EncoderTrainReport r = train_encoder(o->e, [&](long step, double) { progress.update(step); });
@@ -48,6 +107,7 @@ void register_train(CLI::App& app) {
     std::printf("%ld steps, loss %.4f, val EER %.2f%% (threshold %.4f), %.0f s -> %s/encoder.safetensors\n", r.steps,
                 r.final_loss, 100 * r.val_eer, r.threshold, r.seconds, o->e.out_dir.c_str());
   });
+  register_train_synth(train);
 }
 
 }  // namespace dubkit::cli

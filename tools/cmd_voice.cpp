@@ -1,5 +1,7 @@
-// dubkit voice embed | compare | eval
+// dubkit voice embed | compare | eval | enroll
+#include <chrono>
 #include <cmath>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -14,15 +16,7 @@ namespace dubkit::cli {
 
 namespace {
 
-constexpr const char* kDefaultEncoder = "speaker_encoder.safetensors";
-
-// --encoder, or the default model in the model directories.
-std::string encoder_path(const std::string& given) {
-  if (!given.empty()) return given;
-  for (const std::string& dir : model_dirs())
-    if (std::filesystem::exists(dir + "/" + kDefaultEncoder)) return dir + "/" + kDefaultEncoder;
-  throw InvalidArgument(std::string("no --encoder given and no ") + kDefaultEncoder + " in $DUBKIT_MODELS or models/");
-}
+std::string encoder_path(const std::string& given) { return model_path(given, kDefaultEncoder, "--encoder"); }
 
 struct Common {
   std::string encoder;
@@ -51,6 +45,54 @@ void warn_clipping(const std::string& file, const VoiceEmbedding& e) {
   if (e.clipped_fraction > 0.001)
     std::fprintf(stderr, "dubkit: warning: %s: %.2f%% of samples are clipped; the embedding may be less reliable\n",
                  file.c_str(), 100 * e.clipped_fraction);
+}
+
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void register_enroll(CLI::App* voice) {
+  struct EnrollOpts : Common {
+    std::vector<std::string> audio;
+    std::string consent, name, out;
+  };
+  auto o = std::make_shared<EnrollOpts>();
+  auto* cmd = voice->add_subcommand("enroll", "Make a voice profile (.voice) from recordings of a consenting speaker");
+  cmd->add_option("--audio", o->audio, "Recordings of the speaker (any rate/length; speech is VAD-trimmed)")->required();
+  cmd->add_option("--consent", o->consent,
+                  "Reference of the consent record covering this voice (recorded in the profile; signed records "
+                  "and their verification are not implemented yet, so the profile is marked unverified)")
+      ->required();
+  cmd->add_option("--name", o->name, "Profile name (default: the output file's stem)");
+  cmd->add_option("-o,--output", o->out, "Output profile (.voice)")->required();
+  add_common(cmd, *o);
+  cmd->footer("Example: dubkit voice enroll --audio a.wav b.wav --consent studio-2026-0042 -o actor.voice");
+  cmd->callback([o] {
+    if (std::filesystem::path(o->out).extension() != ".voice")
+      throw InvalidArgument("voice enroll: output '" + o->out + "' must end in .voice");
+    const std::string enc_path = encoder_path(o->encoder);
+    LoadedEncoder enc = load_speaker_encoder(enc_path);
+    VoiceProfile p = enroll_voice(enc.model, o->audio, o->embed);
+    p.name = o->name.empty() ? std::filesystem::path(o->out).stem().string() : o->name;
+    p.created = utc_now();
+    p.encoder = std::filesystem::path(enc_path).filename().string();
+    p.consent_reference = o->consent;
+    p.consent_verified = false;
+    write_voice_profile(o->out, p);
+    if (o->json) {
+      print_json({{"profile", o->out}, {"name", p.name}, {"files", p.enrollment_files},
+                  {"speech_seconds", p.speech_seconds}, {"consent", p.consent_reference}, {"consent_verified", false}});
+      return;
+    }
+    std::printf("%s: voice '%s' from %zu file(s), %.1f s of speech; consent '%s' (not verified: consent records are "
+                "not implemented yet)\n",
+                o->out.c_str(), p.name.c_str(), p.enrollment_files.size(), p.speech_seconds, p.consent_reference.c_str());
+  });
 }
 
 }  // namespace
@@ -139,6 +181,7 @@ void register_voice(CLI::App& app) {
   add_common(eval, *vo);
   eval->footer("Example: dubkit voice eval --corpus corpus --split test --seconds 2 --json\n"
                "         dubkit voice eval --dir recordings/ --seconds 2   (recordings/<speaker>/*.wav)");
+  register_enroll(voice);
   eval->callback([vo] {
     if (vo->corpus.empty() && vo->dir.empty()) throw InvalidArgument("voice eval: give --corpus or --dir");
     LoadedEncoder enc = load_speaker_encoder(encoder_path(vo->encoder));

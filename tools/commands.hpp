@@ -13,6 +13,8 @@ void register_corpus(CLI::App& app);
 void register_devices(CLI::App& app);  // play, record, devices
 void register_doctor(CLI::App& app);
 void register_models(CLI::App& app);
+void register_say(CLI::App& app);
+void register_synth(CLI::App& app);
 void register_text(CLI::App& app);
 void register_train(CLI::App& app);
 void register_voice(CLI::App& app);
@@ -24,5 +26,13 @@ void print_json(const nlohmann::ordered_json& j);
 // Where default model files are looked for, in order: $DUBKIT_MODELS, then the models/ of
 // the source tree the binary was built from.
 std::vector<std::string> model_dirs();
+
+// `given` when not empty, else `default_file` from the first model directory that has it.
+// Throws InvalidArgument naming `flag` when neither exists.
+std::string model_path(const std::string& given, const std::string& default_file, const std::string& flag);
+
+// The default models' file names.
+inline constexpr const char* kDefaultEncoder = "speaker_encoder.safetensors";
+inline constexpr const char* kDefaultSynthesizer = "synthesizer.safetensors";
 
 }  // namespace dubkit::cli

@@ -1,5 +1,8 @@
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+
+#include "core/error.hpp"
 
 #include "tools/commands.hpp"
 
@@ -15,6 +18,13 @@ std::vector<std::string> model_dirs() {
   if (const char* env = std::getenv("DUBKIT_MODELS")) dirs.emplace_back(env);
   dirs.emplace_back(DUBKIT_SOURCE_DIR "/models");
   return dirs;
+}
+
+std::string model_path(const std::string& given, const std::string& default_file, const std::string& flag) {
+  if (!given.empty()) return given;
+  for (const std::string& dir : model_dirs())
+    if (std::filesystem::exists(dir + "/" + default_file)) return dir + "/" + default_file;
+  throw InvalidArgument("no " + flag + " given and no " + default_file + " in $DUBKIT_MODELS or models/");
 }
 
 }  // namespace dubkit::cli

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   dubkit::cli::register_corpus(app);
   dubkit::cli::register_train(app);
   dubkit::cli::register_voice(app);
+  dubkit::cli::register_say(app);
+  dubkit::cli::register_synth(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

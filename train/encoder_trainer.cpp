@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -12,12 +11,12 @@
 
 #include "audio/level.hpp"
 #include "audio/mel_preset.hpp"
-#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/torch_bridge.hpp"
 #include "core/weight_file.hpp"
 #include "corpus/manifest.hpp"
 #include "corpus/perturb.hpp"
+#include "train/run_dir.hpp"
 #include "train/speaker_eval.hpp"
 #include "train/training_log.hpp"
 #include "voice/voice_embedding.hpp"
@@ -27,8 +26,6 @@ namespace dubkit {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 struct SpeakerData {
   std::string id;
@@ -80,46 +77,11 @@ torch::Tensor draw_batch(const std::vector<SpeakerData>& speakers, const Encoder
   return torch::stack(windows);
 }
 
-double learning_rate(const EncoderTrainOptions& o, long step) {
-  if (step < o.warmup) return o.lr * double(step + 1) / o.warmup;
-  const double progress = double(step - o.warmup) / std::max(1L, o.steps - o.warmup);
-  return o.lr * (0.05 + 0.95 * 0.5 * (1 + std::cos(kPi * std::min(1.0, progress))));
-}
-
-std::string step_dir(const std::string& out, long step) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "step_%07ld", step);
-  return out + "/checkpoints/" + name;
-}
-
-long latest_checkpoint(const std::string& out) {
-  long best = -1;
-  const fs::path dir = fs::path(out) / "checkpoints";
-  if (!fs::exists(dir)) return best;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("step_", 0) == 0 && fs::exists(e.path() / "state.json")) best = std::max(best, std::stol(name.substr(5)));
-  }
-  return best;
-}
-
 void save_checkpoint(const std::string& out, long step, SpeakerEncoder& model, torch::optim::Adam& adam) {
-  const std::string final_dir = step_dir(out, step), tmp = final_dir + ".tmp";
-  fs::remove_all(tmp);
-  fs::create_directories(tmp);
-  save_speaker_encoder(tmp + "/model.safetensors", model, {});
-  torch::save(adam, tmp + "/optimizer.pt");
-  write_file_atomic(tmp + "/state.json", nlohmann::json{{"step", step}}.dump() + "\n");
-  fs::remove_all(final_dir);
-  fs::rename(tmp, final_dir);
-  // Keep the three newest checkpoints.
-  std::vector<long> steps;
-  for (const auto& e : fs::directory_iterator(fs::path(out) / "checkpoints")) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("step_", 0) == 0 && name.find('.') == std::string::npos) steps.push_back(std::stol(name.substr(5)));
-  }
-  std::sort(steps.begin(), steps.end());
-  for (std::size_t i = 0; i + 3 < steps.size(); ++i) fs::remove_all(step_dir(out, steps[i]));
+  const std::string dir = begin_checkpoint(out, step);
+  save_speaker_encoder(dir + "/model.safetensors", model, {});
+  torch::save(adam, dir + "/optimizer.pt");
+  commit_checkpoint(out, step);
 }
 
 }  // namespace
@@ -176,7 +138,7 @@ EncoderTrainReport train_encoder(const EncoderTrainOptions& o, const std::functi
   if (o.resume) {
     const long latest = latest_checkpoint(o.out_dir);
     if (latest < 0) throw InvalidArgument("train encoder: --resume, but " + o.out_dir + "/checkpoints holds no checkpoint");
-    const std::string dir = step_dir(o.out_dir, latest);
+    const std::string dir = checkpoint_dir(o.out_dir, latest);
     load_weights(*model, load_weight_file(dir + "/model.safetensors"), dir + "/model.safetensors");
     torch::load(adam, dir + "/optimizer.pt");
     step = latest;
@@ -192,7 +154,7 @@ EncoderTrainReport train_encoder(const EncoderTrainOptions& o, const std::functi
   double loss_value = 0;
   while (step < o.steps) {
     model->train();
-    const double lr = learning_rate(o, step);
+    const double lr = warmup_cosine_lr(o.lr, o.warmup, o.steps, step);
     for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     const torch::Tensor batch = draw_batch(speakers, o, step);
     const torch::Tensor emb = model->forward(batch).view({o.speakers, o.utterances, -1});

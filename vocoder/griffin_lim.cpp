@@ -1,5 +1,6 @@
 #include "vocoder/griffin_lim.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <random>
@@ -77,6 +78,49 @@ Waveform griffin_lim_from_features(const FeatureMatrix& features, const MelAnaly
     }
   }
   return w;
+}
+
+namespace {
+
+FeatureMatrix columns_of(const FeatureMatrix& m, int first, int last) {
+  FeatureMatrix out(m.rows, last - first);
+  for (int r = 0; r < m.rows; ++r)
+    std::copy(m.data.begin() + static_cast<long>(r) * m.cols + first, m.data.begin() + static_cast<long>(r) * m.cols + last,
+              out.data.begin() + static_cast<long>(r) * out.cols);
+  return out;
+}
+
+}  // namespace
+
+void griffin_lim_blocks(const FeatureMatrix& features, const MelAnalyzer& analyzer, const GriffinLimConfig& config,
+                        int block_frames, int context_frames,
+                        const std::function<void(const std::vector<float>&)>& on_audio) {
+  if (context_frames < 2 || block_frames < context_frames)
+    throw InvalidArgument("streaming Griffin-Lim: need context_frames >= 2 and block_frames >= context_frames");
+  const int hop = analyzer.preset().stft.hop, total = features.cols;
+  const std::size_t fade = static_cast<std::size_t>(context_frames / 2) * hop;
+  std::vector<float> tail;  // the previous block's audio past its boundary, to crossfade
+  for (int begin = 0; begin < total; begin += block_frames) {
+    const int end = std::min(total, begin + block_frames);
+    const int from = std::max(0, begin - context_frames), to = std::min(total, end + context_frames);
+    Waveform w = griffin_lim_from_features(columns_of(features, from, to), analyzer, config);
+    w.samples.resize(static_cast<std::size_t>(to - from) * hop, 0.0f);
+    // This block's audio from (boundary - fade/2) on; the previous block supplied up to
+    // (boundary + fade/2), so the first `fade` samples are mixed with its tail.
+    const std::size_t offset = static_cast<std::size_t>(begin - from) * hop;
+    const std::size_t start = begin == 0 ? 0 : offset - fade / 2;
+    const std::size_t stop = end == total ? w.samples.size() : static_cast<std::size_t>(end - from) * hop - fade / 2;
+    std::vector<float> piece(w.samples.begin() + static_cast<long>(start), w.samples.begin() + static_cast<long>(stop));
+    for (std::size_t i = 0; i < tail.size() && i < piece.size(); ++i) {
+      const float a = static_cast<float>(i + 0.5) / static_cast<float>(tail.size());
+      piece[i] = a * piece[i] + (1 - a) * tail[i];
+    }
+    if (end < total) {
+      const auto t0 = w.samples.begin() + static_cast<long>(stop);
+      tail.assign(t0, t0 + static_cast<long>(std::min(fade, w.samples.size() - stop)));
+    }
+    on_audio(piece);
+  }
 }
 
 }  // namespace dubkit

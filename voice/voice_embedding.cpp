@@ -106,4 +106,19 @@ double embedding_similarity(const torch::Tensor& a, const torch::Tensor& b) {
   return torch::cosine_similarity(a.flatten(), b.flatten(), 0).item<double>();
 }
 
+VoiceProfile enroll_voice(SpeakerEncoder& encoder, const std::vector<std::string>& files, const EmbedOptions& opts) {
+  if (files.empty()) throw InvalidArgument("enroll: no audio files");
+  VoiceProfile p;
+  torch::Tensor sum;
+  for (const std::string& f : files) {
+    const VoiceEmbedding e = embed_file(encoder, f, opts);
+    sum = sum.defined() ? sum + e.embedding * e.speech_seconds : e.embedding * e.speech_seconds;
+    p.speech_seconds += e.speech_seconds;
+    p.enrollment_files.push_back(f);
+  }
+  const torch::Tensor mean = (sum / sum.norm()).contiguous();
+  p.embedding.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
+  return p;
+}
+
 }  // namespace dubkit

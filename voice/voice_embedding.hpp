@@ -9,9 +9,11 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 #include "audio/waveform.hpp"
 #include "voice/speaker_encoder.hpp"
+#include "voice/voice_profile.hpp"
 
 namespace dubkit {
 
@@ -42,6 +44,11 @@ Waveform read_speech_16k(const std::string& path);
 
 // The level every piece of speech is brought to before its mels are taken.
 constexpr double kEmbeddingLevelDbfs = -30.0;
+
+// The voice of several recordings of one speaker: each file's embedding weighted by its
+// speech seconds, averaged, L2-normalised, into a profile (embedding, files, speech seconds;
+// the caller sets name, encoder, creation time and consent). Throws what embed_file throws.
+VoiceProfile enroll_voice(SpeakerEncoder& encoder, const std::vector<std::string>& files, const EmbedOptions& opts = {});
 
 // Cosine similarity of two embeddings.
 double embedding_similarity(const torch::Tensor& a, const torch::Tensor& b);

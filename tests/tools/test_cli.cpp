@@ -36,13 +36,13 @@ std::string quote(const std::string& s) {
 }
 
 // Runs the dubkit binary with `args` (each quoted), with a time limit so a hang fails instead of blocking.
-Result run_dubkit(const std::vector<std::string>& args, int timeout_s = 120) {
+Result run_dubkit(const std::vector<std::string>& args, int timeout_s = 120, const std::string& stdin_path = "/dev/null") {
   static int n = 0;
   const std::string dir = test::temp_dir("cli-io");
   const std::string out = dir + "/out" + std::to_string(n) + ".txt", err = dir + "/err" + std::to_string(n++) + ".txt";
   std::string cmd = "timeout " + std::to_string(timeout_s) + " " + quote(DUBKIT_BINARY);
   for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " </dev/null >" + quote(out) + " 2>" + quote(err);
+  cmd += " <" + quote(stdin_path) + " >" + quote(out) + " 2>" + quote(err);
   const int status = std::system(cmd.c_str());
   Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
   UNSCOPED_INFO("dubkit exit " << r.code << "\nstdout: " << r.out << "\nstderr: " << r.err);
@@ -313,4 +313,80 @@ TEST_CASE("corpus build, then speaker verification on its test split", "[e2e]") 
   CHECK(d["same_speaker"] == false);
   CHECK(d["cosine"].get<double>() < d["threshold"].get<double>());
   CHECK(d["encoder"].get<std::string>().find("speaker_encoder.safetensors") != std::string::npos);
+}
+
+TEST_CASE("voice enroll, then say with the default synthesizer", "[e2e][synth]") {
+  const std::string dir = test::temp_dir("cli-say");
+  const std::string profile = dir + "/narrator.voice";
+  const Result no_consent = run_dubkit({"voice", "enroll", "--audio", kSample, "-o", profile});
+  CHECK(no_consent.code == 2);
+  CHECK(no_consent.err.find("--consent") != std::string::npos);
+  CHECK(!fs::exists(profile));
+  const Result enrolled = run_dubkit({"voice", "enroll", "--audio", kSample, "--consent", "test-0001", "-o", profile, "--json"});
+  REQUIRE(enrolled.code == 0);
+  CHECK(nlohmann::json::parse(enrolled.out)["consent_verified"] == false);
+
+  const std::string wav = dir + "/two.wav";
+  const Result said = run_dubkit({"say", "--voice", profile, "--text", "The rain has stopped. We can go outside now.", "-o", wav, "--json"});
+  REQUIRE(said.code == 0);
+  const auto j = nlohmann::json::parse(said.out);
+  CHECK(j["sentences"].size() == 2);
+  CHECK(j["consent"] == "test-0001");
+  CHECK(said.err.find("cannot verify") != std::string::npos);
+  const AudioInfo info = probe_audio(wav);
+  CHECK(info.rate == 16000);
+  CHECK(info.frames == static_cast<long>(std::lround(j["seconds"].get<double>() * 16000)));
+
+  // An exact target length, text from stdin, another language.
+  const std::string text_file = dir + "/line.txt";
+  std::ofstream(text_file) << "Buenos dias, amigo.";
+  const std::string timed = dir + "/timed.wav";
+  const Result fitted = run_dubkit({"say", "--voice", profile, "--lang", "es", "--text", "-", "--duration", "1.7", "-o", timed},
+                                   120, text_file);
+  REQUIRE(fitted.code == 0);
+  CHECK(probe_audio(timed).frames == 27200);
+}
+
+TEST_CASE("say: bad input gives a clear error and no output", "[e2e][synth][bad-input]") {
+  const std::string dir = test::temp_dir("cli-say-bad");
+  const std::string profile = dir + "/p.voice";
+  REQUIRE(run_dubkit({"voice", "enroll", "--audio", kSample, "--consent", "c1", "-o", profile}).code == 0);
+  const std::string out = dir + "/x.wav";
+  auto fails = [&](std::vector<std::string> extra, const std::string& message) {
+    std::vector<std::string> args = {"say", "--voice", profile, "-o", out};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const Result r = run_dubkit(args);
+    CHECK(r.code == 2);  // what was asked for cannot be done: a usage error
+    CHECK(r.err.find(message) != std::string::npos);
+    CHECK(!fs::exists(out));
+  };
+  fails({"--text", " "}, "the text is empty");
+  fails({"--text", "Bonjour.", "--lang", "fr"}, "language 'fr' is not one the synthesizer");
+  fails({"--text", "Hello.", "--duration", "0"}, "--duration");
+  fails({"--text", "Hello there.", "--duration", "3600"}, "600");
+  fails({"--text", "Hello there.", "--duration", "30"}, "stretch of");
+  fails({"--text", "Hello.", "--phone-duration", "x"}, "INDEX=SECONDS");
+  const Result neither = run_dubkit({"say", "--voice", profile, "--text", "Hello."});
+  CHECK(neither.code == 2);
+  CHECK(neither.err.find("-o FILE, --play") != std::string::npos);
+  std::ofstream(dir + "/broken.voice") << "{\"format\": \"dubkit-voice\"}";
+  const Result broken = run_dubkit({"say", "--voice", dir + "/broken.voice", "--text", "Hello.", "-o", out});
+  CHECK(broken.code == 1);
+  CHECK(broken.err.find("broken.voice") != std::string::npos);
+}
+
+TEST_CASE("synth eval on a tiny corpus's held-out speakers", "[e2e][synth]") {
+  const std::string dir = test::temp_dir("cli-synth-eval");
+  REQUIRE(run_dubkit({"corpus", "build", "--out", dir, "--hours", "0.01", "--speakers", "20", "--langs", "en", "--seed", "5"}, 300)
+              .code == 0);
+  const Result r = run_dubkit({"synth", "eval", "--corpus", dir, "--sentences", "2", "--enroll", "2", "--json"}, 300);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["speakers"] == 2);
+  CHECK(j["rows"].size() == 2);
+  CHECK(j["words"].get<long>() > 0);
+  CHECK(j["truth_wer"].get<double>() >= 0);
+  CHECK(j["similarity_mean"].get<double>() > -1);
+  CHECK(j["similarity_mean"].get<double>() <= 1);
+  CHECK(j["duration_max_relative_error"].get<double>() < 0.02);
 }

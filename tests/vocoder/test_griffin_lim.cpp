@@ -84,6 +84,31 @@ TEST_CASE("mel -> Griffin-Lim -> mel comes back close, with the input's length",
   CHECK(mean_abs_diff(a.compute(griffin_lim_from_features(mel, a)), mel) < 0.2);
 }
 
+TEST_CASE("streaming Griffin-Lim: pieces in order, full length, close to the whole-signal result", "[vocoder]") {
+  const MelAnalyzer a(mel_preset("wav2lip-16k"));
+  // 3.3 s of a gliding tone: four blocks of 80 frames and a short last one.
+  Waveform input = test::test_tone(16000, 3.3);
+  for (std::size_t i = 0; i < input.samples.size(); ++i)
+    input.samples[i] = 0.5f * static_cast<float>(std::sin(2 * M_PI * (200.0 + 60.0 * i / 16000.0) * i / 16000.0));
+  const FeatureMatrix mel = a.compute(input);
+  std::vector<std::size_t> sizes;
+  Waveform streamed;
+  streamed.rate = 16000;
+  griffin_lim_blocks(mel, a, iterations(32), 80, 8, [&](const std::vector<float>& piece) {
+    sizes.push_back(piece.size());
+    streamed.samples.insert(streamed.samples.end(), piece.begin(), piece.end());
+  });
+  CHECK(sizes.size() == static_cast<std::size_t>((mel.cols + 79) / 80));
+  CHECK(streamed.samples.size() == static_cast<std::size_t>(mel.cols) * 200);
+  CHECK(sizes.front() == 80 * 200 - 400);  // up to the first boundary minus half the crossfade
+  Waveform whole = griffin_lim_from_features(mel, a, iterations(32));
+  whole.samples.resize(streamed.samples.size(), 0.0f);
+  const double e_stream = mean_abs_diff(a.compute(streamed), mel), e_whole = mean_abs_diff(a.compute(whole), mel);
+  INFO("mel error streamed " << e_stream << ", whole " << e_whole);
+  CHECK(e_stream < 1.25 * e_whole);
+  CHECK_THROWS_AS(griffin_lim_blocks(mel, a, iterations(1), 4, 8, [](const std::vector<float>&) {}), InvalidArgument);
+}
+
 TEST_CASE("Griffin-Lim is deterministic for a seed", "[vocoder]") {
   const MelAnalyzer a(mel_preset("wav2lip-16k"));
   const FeatureMatrix mel = a.compute(test::test_tone(16000, 0.3));

@@ -1,0 +1,78 @@
+// Text -> speech in a voice: sentences -> phones (front_end) -> durations (predicted, then
+// controlled: durations.hpp) -> mel (synthesizer) -> waveform (Griffin-Lim until the neural
+// vocoder lands), one sentence at a time, so the first sentence can play while the rest is
+// still being made.
+//
+// Not thread-safe: one TextToSpeech per thread. Audio is 16 kHz mono.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audio/features.hpp"
+#include "audio/waveform.hpp"
+#include "synth/durations.hpp"
+
+namespace dubkit {
+
+struct SayOptions {
+  std::string lang = "en";      // a language of the synthesizer (its file lists them)
+  // total_seconds applies to the whole text: every sentence is stretched by the same factor.
+  // phone_seconds indexes the phones of a single-sentence text (see SentencePlan::phones).
+  DurationControls durations;
+  std::uint64_t seed = 0;       // prenet dropout masks: same seed, same mel
+  int griffin_lim_iterations = 32;
+};
+
+struct SentencePlan {
+  std::string text;                      // normalised, as spoken
+  std::vector<std::string> phones;       // IPA, "_" for pauses
+  std::vector<std::int64_t> ids;         // the phones in the synthesizer's symbol table
+  std::vector<double> predicted_frames;  // the duration predictor's output per phone
+  DurationPlan durations;                // what will be used
+};
+
+struct SayReport {
+  std::vector<SentencePlan> sentences;
+  double seconds = 0;               // audio produced
+  double first_audio_seconds = 0;   // wall time from the call to the first on_audio
+  double wall_seconds = 0;
+};
+
+class TextToSpeech {
+ public:
+  // Throws what load_synthesizer throws.
+  explicit TextToSpeech(const std::string& synthesizer_path);
+  ~TextToSpeech();
+  TextToSpeech(const TextToSpeech&) = delete;
+  TextToSpeech& operator=(const TextToSpeech&) = delete;
+
+  const std::vector<std::string>& languages() const;
+  int speaker_dim() const;
+  static constexpr int kSampleRate = 16000;
+  static constexpr double kFramesPerSecond = 80.0;  // wav2lip-16k: hop 200
+  static constexpr int kVocoderBlockFrames = 80;     // streaming pieces: 1 s
+  static constexpr int kVocoderContextFrames = 8;    // Griffin-Lim context around each block
+
+  // Phones and durations of every sentence (no decoding: cheap). Throws InvalidArgument for
+  // empty text, a language the model does not know, a phone it has no symbol for, a speaker
+  // embedding of the wrong size, or durations the controls cannot meet.
+  std::vector<SentencePlan> plan(const std::string& text, const std::vector<float>& speaker, const SayOptions& opts);
+  // The wav2lip-16k mel [80, durations.total_frames] of one planned sentence; `index` varies
+  // the seed between sentences.
+  FeatureMatrix mel(const SentencePlan& sentence, const std::vector<float>& speaker, const SayOptions& opts,
+                    std::size_t index);
+  // Plans everything, then makes each sentence's audio (exactly total_frames * 200 samples)
+  // and hands it over in pieces of about one second as soon as each exists.
+  SayReport say(const std::string& text, const std::vector<float>& speaker, const SayOptions& opts,
+                const std::function<void(const Waveform&)>& on_audio);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dubkit

@@ -1,0 +1,71 @@
+// Voice profiles: round trip, and every malformed field refused with its name.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "support.hpp"
+#include "voice/voice_profile.hpp"
+
+using namespace dubkit;
+
+namespace {
+
+VoiceProfile sample_profile() {
+  VoiceProfile p;
+  p.name = "actor";
+  p.created = "2026-11-29T19:00:00Z";
+  p.encoder = "speaker_encoder.safetensors";
+  p.embedding = {0.6f, 0.8f, 0.0f};
+  p.enrollment_files = {"a.wav", "b.wav"};
+  p.speech_seconds = 12.5;
+  p.consent_reference = "studio-2026-0042";
+  return p;
+}
+
+std::string error_of(const std::string& json) {
+  try {
+    parse_voice_profile(json, "x.voice");
+  } catch (const FormatError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string replaced(std::string s, const std::string& from, const std::string& to) {
+  const std::size_t at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  return s.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("voice profile round trip", "[voice][profile]") {
+  const std::string path = test::temp_dir("profile") + "/actor.voice";
+  write_voice_profile(path, sample_profile());
+  const VoiceProfile p = read_voice_profile(path);
+  CHECK(p.name == "actor");
+  CHECK(p.embedding == sample_profile().embedding);
+  CHECK(p.enrollment_files == sample_profile().enrollment_files);
+  CHECK(p.consent_reference == "studio-2026-0042");
+  CHECK_FALSE(p.consent_verified);
+  CHECK_THROWS_AS(read_voice_profile(path + ".missing"), IoError);
+}
+
+TEST_CASE("voice profile: malformed files are refused naming the field", "[voice][profile][bad-input]") {
+  const std::string good = voice_profile_json(sample_profile());
+  CHECK(error_of(good).empty());
+  CHECK(error_of("[]").find("not a JSON object") != std::string::npos);
+  CHECK(error_of(replaced(good, "dubkit-voice", "other")).find("format") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"version\": 1", "\"version\": 2")).find("version") != std::string::npos);
+  CHECK(error_of(replaced(good, "0.6", "0.9")).find("unit length") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"embedding\": [", "\"embedding\": [\"x\", ")).find("non-number") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"studio-2026-0042\"", "\"\"")).find("no voice without consent") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"verified\": false", "\"verified\": 0")).find("consent.verified") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"speech_seconds\": 12.5", "\"speech_seconds\": null")).find("speech_seconds") !=
+        std::string::npos);
+  VoiceProfile no_consent = sample_profile();
+  no_consent.consent_reference.clear();
+  CHECK_THROWS_AS(voice_profile_json(no_consent), InvalidArgument);
+}

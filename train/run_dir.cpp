@@ -1,0 +1,63 @@
+#include "train/run_dir.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
+
+namespace dubkit {
+
+namespace fs = std::filesystem;
+
+std::string checkpoint_dir(const std::string& out_dir, long step) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "step_%07ld", step);
+  return out_dir + "/checkpoints/" + name;
+}
+
+long latest_checkpoint(const std::string& out_dir) {
+  long best = -1;
+  const fs::path dir = fs::path(out_dir) / "checkpoints";
+  if (!fs::exists(dir)) return best;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("step_", 0) == 0 && name.find('.') == std::string::npos && fs::exists(e.path() / "state.json"))
+      best = std::max(best, std::stol(name.substr(5)));
+  }
+  return best;
+}
+
+std::string begin_checkpoint(const std::string& out_dir, long step) {
+  const std::string tmp = checkpoint_dir(out_dir, step) + ".tmp";
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  return tmp;
+}
+
+void commit_checkpoint(const std::string& out_dir, long step) {
+  const std::string final_dir = checkpoint_dir(out_dir, step), tmp = final_dir + ".tmp";
+  write_file_atomic(tmp + "/state.json", nlohmann::json{{"step", step}}.dump() + "\n");
+  fs::remove_all(final_dir);
+  fs::rename(tmp, final_dir);
+  std::vector<long> steps;
+  for (const auto& e : fs::directory_iterator(fs::path(out_dir) / "checkpoints")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("step_", 0) == 0 && name.find('.') == std::string::npos) steps.push_back(std::stol(name.substr(5)));
+  }
+  std::sort(steps.begin(), steps.end());
+  for (std::size_t i = 0; i + 3 < steps.size(); ++i) fs::remove_all(checkpoint_dir(out_dir, steps[i]));
+}
+
+double warmup_cosine_lr(double peak, long warmup, long total, long step) {
+  constexpr double kPi = 3.14159265358979323846;
+  if (step < warmup) return peak * double(step + 1) / warmup;
+  const double progress = double(step - warmup) / std::max(1L, total - warmup);
+  return peak * (0.05 + 0.95 * 0.5 * (1 + std::cos(kPi * std::min(1.0, progress))));
+}
+
+}  // namespace dubkit

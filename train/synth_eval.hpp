@@ -1,0 +1,40 @@
+// Evaluation of a synthesizer on a corpus's held-out speakers reading held-out sentences,
+// judged by tools that are not dubkit's own models where possible:
+//   intelligibility  PocketSphinx word error rate of the synthesised speech, next to the WER of
+//                    the corpus's own ground truth for the same sentence and speaker (the corpus
+//                    engine + that speaker's perturbation, exactly as the corpus was made)
+//   similarity       speaker-encoder cosine between the synthesised speech and the speaker's
+//                    profile (enrolled from their corpus recordings); same speaker vs every
+//                    other held-out speaker of the language
+//   duration         requested vs produced length for target durations at several stretches
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace dubkit {
+
+struct SynthEvalOptions {
+  std::string corpus_dir;
+  std::string synthesizer_path;
+  std::string encoder_path;
+  std::string split = "test";
+  std::string lang = "en";
+  int sentences = 40;              // held-out sentences, dealt round-robin to the split's speakers
+  int enroll_utterances = 8;       // corpus recordings per speaker profile
+  std::vector<double> stretches = {0.8, 0.9, 1.0, 1.1, 1.25};
+  bool recognise = true;           // false: no WER (languages PocketSphinx has no model for)
+  std::string keep_audio_dir;      // if set: synthesised and ground-truth WAVs are written here
+  std::uint64_t seed = 1;
+  void validate() const;           // throws InvalidArgument naming the field
+};
+
+// Returns a JSON report (totals and one row per sentence). `progress(done, total)` after each
+// sentence.
+nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& opts,
+                                            const std::function<void(int, int)>& progress = {});
+
+}  // namespace dubkit

@@ -1,0 +1,334 @@
+#include "train/synth_trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "audio/io.hpp"
+#include "audio/spectrogram_image.hpp"
+#include "audio/mel_preset.hpp"
+#include "core/error.hpp"
+#include "core/torch_bridge.hpp"
+#include "core/weight_file.hpp"
+#include "corpus/manifest.hpp"
+#include "corpus/perturb.hpp"
+#include "train/run_dir.hpp"
+#include "train/training_log.hpp"
+#include "vocoder/griffin_lim.hpp"
+#include "voice/voice_embedding.hpp"
+
+namespace dubkit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Item {
+  std::string id;
+  torch::Tensor phones;     // [N] int64
+  torch::Tensor durations;  // [N] float frames, summing to T
+  torch::Tensor mel;        // [T, n_mels]
+  torch::Tensor speaker;    // [speaker_dim], this utterance's own embedding
+  long language = 0;
+};
+
+struct Dataset {
+  SymbolTable symbols{std::vector<std::string>{"_"}};
+  std::vector<std::string> languages;
+  std::vector<Item> train, val;  // train sorted by mel length (length-bucketed batches)
+};
+
+std::vector<std::string> phone_names(const CorpusUtterance& u) {
+  std::vector<std::string> names;
+  for (const PhoneSpan& p : u.phones) names.push_back(p.phone);
+  return names;
+}
+
+Dataset load_dataset(const SynthTrainOptions& o, const std::vector<CorpusUtterance>& manifest, SpeakerEncoder& encoder) {
+  Dataset d;
+  // The symbol inventory of every split (the inventory only: val/test phones must be encodable).
+  std::vector<std::vector<std::string>> all;
+  std::set<std::string> langs;
+  for (const CorpusUtterance& u : manifest) {
+    all.push_back(phone_names(u));
+    langs.insert(u.lang);
+  }
+  d.symbols = SymbolTable::from_utterances(all);
+  d.languages.assign(langs.begin(), langs.end());
+  const MelAnalyzer analyzer(mel_preset("wav2lip-16k"));
+  const double fps = double(analyzer.preset().sample_rate) / analyzer.preset().stft.hop;
+  for (const CorpusUtterance& u : manifest) {
+    if ((u.split != "train" && u.split != "val") || u.duration > o.max_seconds) continue;
+    const std::string path = o.corpus_dir + "/" + u.path;
+    const Waveform w = read_mono(path);
+    if (w.rate != analyzer.preset().sample_rate)
+      throw FormatError(path + ": corpus audio at " + std::to_string(w.rate) + " Hz, the synthesizer trains on 16000 Hz");
+    Item item;
+    try {
+      item.speaker = embed_wave(encoder, w, path).embedding;
+    } catch (const InvalidArgument&) {
+      continue;  // too little speech to condition on
+    }
+    const FeatureMatrix m = analyzer.compute(w);
+    item.mel = torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat).t().contiguous();
+    const std::vector<float> frames = phone_frames(u.phones, m.cols, fps);
+    item.durations = torch::tensor(frames);
+    item.phones = torch::tensor(d.symbols.encode(phone_names(u)));
+    item.language = std::distance(d.languages.begin(), std::find(d.languages.begin(), d.languages.end(), u.lang));
+    item.id = u.id;
+    (u.split == "train" ? d.train : d.val).push_back(std::move(item));
+  }
+  std::stable_sort(d.train.begin(), d.train.end(),
+                   [](const Item& a, const Item& b) { return a.mel.size(0) < b.mel.size(0); });
+  return d;
+}
+
+SynthesizerBatch collate(const std::vector<const Item*>& items, int n_mels) {
+  const long b = static_cast<long>(items.size());
+  long n = 0, t = 0;
+  for (const Item* it : items) n = std::max(n, it->phones.size(0)), t = std::max(t, it->mel.size(0));
+  SynthesizerBatch batch;
+  batch.phones = torch::zeros({b, n}, torch::kLong);
+  batch.durations = torch::zeros({b, n});
+  batch.mels = torch::full({b, t, n_mels}, kSilenceMel);
+  batch.phone_lengths = torch::empty({b}, torch::kLong);
+  batch.mel_lengths = torch::empty({b}, torch::kLong);
+  batch.languages = torch::empty({b}, torch::kLong);
+  std::vector<torch::Tensor> speakers;
+  for (long i = 0; i < b; ++i) {
+    const Item& it = *items[static_cast<std::size_t>(i)];
+    batch.phones[i].narrow(0, 0, it.phones.size(0)).copy_(it.phones);
+    batch.durations[i].narrow(0, 0, it.durations.size(0)).copy_(it.durations);
+    batch.mels[i].narrow(0, 0, it.mel.size(0)).copy_(it.mel);
+    batch.phone_lengths[i] = it.phones.size(0);
+    batch.mel_lengths[i] = it.mel.size(0);
+    batch.languages[i] = it.language;
+    speakers.push_back(it.speaker);
+  }
+  batch.speakers = torch::stack(speakers);
+  return batch;
+}
+
+// The batch of step `step`: `batch` utterances drawn from a window of similar lengths.
+std::vector<const Item*> draw_batch(const std::vector<Item>& train, const SynthTrainOptions& o, long step) {
+  std::mt19937_64 rng(stable_hash("synth-batch", o.seed) ^ (static_cast<std::uint64_t>(step) * 0x9E3779B97F4A7C15ULL));
+  const std::size_t window = std::min(train.size(), static_cast<std::size_t>(o.batch) * 4);
+  const std::size_t start = rng() % (train.size() - window + 1);
+  std::vector<std::size_t> idx(window);
+  for (std::size_t i = 0; i < window; ++i) idx[i] = start + i;
+  std::shuffle(idx.begin(), idx.end(), rng);
+  std::vector<const Item*> out;
+  for (int i = 0; i < o.batch; ++i) out.push_back(&train[idx[static_cast<std::size_t>(i)]]);
+  return out;
+}
+
+torch::Tensor frame_mask(const torch::Tensor& lengths, long t) {
+  return (torch::arange(t, torch::kLong).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2).to(torch::kFloat);
+}
+
+// L1 + L2 over the frames each utterance really has.
+torch::Tensor mel_loss(const torch::Tensor& predicted, const SynthesizerBatch& b) {
+  const long t = b.mels.size(1);
+  const torch::Tensor mask = frame_mask(b.mel_lengths, t);
+  const torch::Tensor diff = (predicted.narrow(1, 0, t) - b.mels) * mask;
+  const torch::Tensor count = mask.sum() * b.mels.size(2);
+  return diff.abs().sum() / count + diff.pow(2).sum() / count;
+}
+
+torch::Tensor duration_loss(const torch::Tensor& log_durations, const SynthesizerBatch& b) {
+  const long n = b.phones.size(1);
+  const torch::Tensor mask = (torch::arange(n, torch::kLong).unsqueeze(0) < b.phone_lengths.unsqueeze(1)).to(torch::kFloat);
+  const torch::Tensor diff = (log_durations - torch::log1p(b.durations)) * mask;
+  return diff.pow(2).sum() / mask.sum();
+}
+
+FeatureMatrix to_features(const torch::Tensor& rows_by_cols) {
+  const torch::Tensor t = rows_by_cols.contiguous().to(torch::kFloat);
+  FeatureMatrix m(static_cast<int>(t.size(0)), static_cast<int>(t.size(1)));
+  std::copy(t.data_ptr<float>(), t.data_ptr<float>() + t.numel(), m.data.begin());
+  return m;
+}
+
+struct ValResult {
+  double mel_l1 = 0, free_mel_l1 = 0, duration_error = 0;
+};
+
+ValResult validate_model(Synthesizer& model, const Dataset& d, const SynthTrainOptions& o, long step) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  torch::manual_seed(o.seed);  // the prenet's dropout
+  const SynthesizerConfig& c = model->config();
+  ValResult r;
+  const std::size_t n = std::min<std::size_t>(d.val.size(), 32);
+  if (n == 0) return r;
+  std::vector<const Item*> items;
+  for (std::size_t i = 0; i < n; ++i) items.push_back(&d.val[i]);
+  const SynthesizerBatch b = collate(items, c.n_mels);
+  const SynthesizerOutput out = model->forward(b);
+  const long t = b.mels.size(1);
+  const torch::Tensor mask = frame_mask(b.mel_lengths, t);
+  r.mel_l1 = (((out.mel.narrow(1, 0, t) - b.mels).abs() * mask).sum() / (mask.sum() * c.n_mels)).item<double>();
+  const torch::Tensor pmask =
+      (torch::arange(b.phones.size(1), torch::kLong).unsqueeze(0) < b.phone_lengths.unsqueeze(1)).to(torch::kFloat);
+  r.duration_error =
+      (((torch::expm1(out.log_durations).clamp_min(0) - b.durations).abs() * pmask).sum() / pmask.sum()).item<double>();
+
+  // Free-running (autoregressive) generation of a few utterances with their true durations.
+  const std::size_t free_n = std::min<std::size_t>(n, 4);
+  double l1_sum = 0;
+  for (std::size_t i = 0; i < free_n; ++i) {
+    const Item& it = d.val[i];
+    const torch::Tensor phones = it.phones.unsqueeze(0), len = torch::tensor({it.phones.size(0)}, torch::kLong);
+    const torch::Tensor features = model->encode(phones, len, it.speaker.unsqueeze(0), torch::tensor({it.language}, torch::kLong));
+    const torch::Tensor mask1 = torch::ones({1, it.phones.size(0)}, torch::kBool);
+    const long frames = it.mel.size(0), steps = (frames + c.reduction - 1) / c.reduction;
+    const torch::Tensor up = model->upsample(features, it.durations.unsqueeze(0), mask1, steps).first.squeeze(0);
+    const torch::Tensor mel = model->generate(up, o.seed + i).second.narrow(0, 0, frames);
+    l1_sum += (mel - it.mel).abs().mean().item<double>();
+    if (i == 0) {
+      // The same utterance with predicted durations: what `say` would produce.
+      const torch::Tensor dur = torch::expm1(model->predict_log_durations(features, mask1)).clamp_min(0);
+      const long free_steps = std::max<long>(1, std::lround(std::ceil(dur.sum().item<double>() / c.reduction)));
+      auto [up2, w] = model->upsample(features, dur, mask1, free_steps);
+      const torch::Tensor mel2 = model->generate(up2.squeeze(0), o.seed).second;
+      char name[64];
+      std::snprintf(name, sizeof(name), "/val/step_%07ld_", step);
+      const std::string prefix = o.out_dir + name;
+      const MelAnalyzer analyzer(mel_preset("wav2lip-16k"));
+      const double fps = double(analyzer.preset().sample_rate) / analyzer.preset().stft.hop;
+      write_spectrogram_png(prefix + "mel_truth.png", to_features(it.mel.t()), fps, it.id + " ground truth");
+      write_spectrogram_png(prefix + "mel.png", to_features(mel2.t()), fps, it.id + " generated, step " + std::to_string(step));
+      write_spectrogram_png(prefix + "alignment.png", to_features(w.squeeze(0).t()), fps / c.reduction,
+                            it.id + " upsampling weights (phones x decoder steps)");
+      GriffinLimConfig gl;
+      gl.iterations = 32;
+      write_audio(prefix + "griffinlim.wav", griffin_lim_from_features(to_features(mel2.t()), analyzer, gl));
+    }
+  }
+  r.free_mel_l1 = l1_sum / free_n;
+  return r;
+}
+
+void save_checkpoint(const std::string& out, long step, Synthesizer& model, torch::optim::Adam& adam,
+                     const Dataset& d) {
+  const std::string dir = begin_checkpoint(out, step);
+  save_synthesizer(dir + "/model.safetensors", model, d.symbols, d.languages, {});
+  torch::save(adam, dir + "/optimizer.pt");
+  commit_checkpoint(out, step);
+}
+
+}  // namespace
+
+std::vector<float> phone_frames(const std::vector<PhoneSpan>& phones, long mel_frames, double fps) {
+  std::vector<float> out;
+  long previous = 0;
+  for (std::size_t i = 0; i < phones.size(); ++i) {
+    const long boundary = i + 1 == phones.size() ? mel_frames
+                                                 : std::clamp<long>(std::lround(phones[i].end * fps), previous, mel_frames);
+    out.push_back(static_cast<float>(boundary - previous));
+    previous = boundary;
+  }
+  return out;
+}
+
+void SynthTrainOptions::validate() const {
+  auto need = [](bool ok, const std::string& what) {
+    if (!ok) throw InvalidArgument("train synth: " + what);
+  };
+  need(!corpus_dir.empty(), "--corpus is required");
+  need(!encoder_path.empty(), "--encoder is required");
+  need(!out_dir.empty(), "--out is required");
+  need(steps >= 1, "--steps must be at least 1");
+  need(batch >= 1, "--batch must be at least 1");
+  need(lr > 0 && lr < 1, "--lr must be in (0, 1)");
+  need(warmup >= 1, "--warmup must be at least 1");
+  need(clip > 0, "--clip must be positive");
+  need(duration_weight >= 0, "--duration-weight must not be negative");
+  need(max_seconds > 0, "--max-seconds must be positive");
+  need(checkpoint_every >= 1 && validate_every >= 1, "checkpoint and validation intervals must be at least 1");
+  need(threads >= 1 && threads <= 64, "--threads must be in [1, 64]");
+}
+
+SynthTrainReport train_synthesizer(const SynthTrainOptions& o, const std::function<void(long, double)>& progress) {
+  o.validate();
+  const auto t0 = std::chrono::steady_clock::now();
+  torch::set_num_threads(o.threads);
+  fs::create_directories(o.out_dir + "/val");
+  const std::vector<CorpusUtterance> manifest = read_manifest(o.corpus_dir);
+  LoadedEncoder encoder = load_speaker_encoder(o.encoder_path);
+  const Dataset data = load_dataset(o, manifest, encoder.model);
+  if (static_cast<int>(data.train.size()) < o.batch)
+    throw InvalidArgument("train synth: the corpus has " + std::to_string(data.train.size()) +
+                          " usable train utterances, fewer than --batch " + std::to_string(o.batch));
+
+  SynthesizerConfig config = o.model;
+  config.n_symbols = static_cast<int>(data.symbols.size());
+  config.n_languages = static_cast<int>(data.languages.size());
+  config.speaker_dim = static_cast<int>(data.train.front().speaker.size(0));
+  torch::manual_seed(o.seed);
+  Synthesizer model(config);
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.lr).eps(1e-6).weight_decay(1e-6));
+  long step = 0;
+  if (o.resume) {
+    const long latest = latest_checkpoint(o.out_dir);
+    if (latest < 0) throw InvalidArgument("train synth: --resume, but " + o.out_dir + "/checkpoints holds no checkpoint");
+    const std::string dir = checkpoint_dir(o.out_dir, latest);
+    load_weights(*model, load_weight_file(dir + "/model.safetensors"), dir + "/model.safetensors");
+    torch::load(adam, dir + "/optimizer.pt");
+    step = latest;
+  }
+  TrainingLog log(o.out_dir + "/loss.csv", o.out_dir + "/loss.png", {"val_mel_l1", "val_free_mel_l1", "val_duration_error"},
+                  step + 1);
+  double loss_value = 0;
+  ValResult last_val;
+  while (step < o.steps) {
+    model->train();
+    const double lr = warmup_cosine_lr(o.lr, o.warmup, o.steps, step);
+    for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+    torch::manual_seed(stable_hash("synth-dropout", o.seed) ^ static_cast<std::uint64_t>(step));
+    const SynthesizerBatch batch = collate(draw_batch(data.train, o, step), config.n_mels);
+    const SynthesizerOutput out = model->forward(batch);
+    const torch::Tensor loss = mel_loss(out.mel_decoder, batch) + mel_loss(out.mel, batch) +
+                               o.duration_weight * duration_loss(out.log_durations, batch);
+    adam.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);
+    adam.step();
+    ++step;
+    loss_value = loss.item<double>();
+    std::map<std::string, double> metrics;
+    if (step % o.validate_every == 0 || step == o.steps) {
+      last_val = validate_model(model, data, o, step);
+      metrics = {{"val_mel_l1", last_val.mel_l1},
+                 {"val_free_mel_l1", last_val.free_mel_l1},
+                 {"val_duration_error", last_val.duration_error}};
+    }
+    log.add(step, loss_value, lr, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), metrics);
+    if (step % o.checkpoint_every == 0 || step == o.steps) {
+      save_checkpoint(o.out_dir, step, model, adam, data);
+      log.write();
+    }
+    if (progress) progress(step, loss_value);
+  }
+  model->eval();
+  save_synthesizer(o.out_dir + "/synthesizer.safetensors", model, data.symbols, data.languages,
+                   {{"dubkit.steps", std::to_string(step)},
+                    {"dubkit.encoder", fs::path(o.encoder_path).filename().string()},
+                    {"dubkit.val_mel_l1", std::to_string(last_val.mel_l1)}},
+                   o.half);
+  log.write();
+  SynthTrainReport rep;
+  rep.steps = step;
+  rep.final_loss = loss_value;
+  rep.val_mel_l1 = last_val.mel_l1;
+  rep.val_free_mel_l1 = last_val.free_mel_l1;
+  rep.val_duration_error = last_val.duration_error;
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+}  // namespace dubkit
