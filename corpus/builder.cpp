@@ -100,7 +100,7 @@ CorpusUtterance make_utterance(const CorpusOptions& o, const Speaker& s, int j, 
   u.split = s.split;
   u.lang = s.base.lang;
   u.base_voice = s.base.id;
-  const Phonemes ph = phonemize(sentences.train[h % sentences.train.size()], s.base.lang == "en" ? "en-us" : s.base.lang);
+  const Phonemes ph = phonemize(sentences.train[h % sentences.train.size()], espeak_language(s.base.lang));
   u.text = ph.normalized;
   u.phonemes = ph.ipa;
   const double peak = 0.3 + 0.65 * double((h >> 20) % 1000) / 1000.0;  // level varies per utterance
@@ -141,6 +141,10 @@ std::vector<CorpusSpeaker> read_corpus_speakers(const std::string& corpus_dir) {
       CorpusSpeaker s;
       s.id = e.at("id").get<std::string>();
       s.split = e.at("split").get<std::string>();
+      const std::size_t dash = s.id.rfind('-');  // "<base voice>-NN"
+      if (dash == std::string::npos || s.id.find_first_not_of("0123456789", dash + 1) != std::string::npos || dash + 1 == s.id.size())
+        throw FormatError("speaker id '" + s.id + "' does not end in -<index>");
+      s.index = std::stoi(s.id.substr(dash + 1, 6));
       const std::string lang = e.at("lang").get<std::string>(), base = e.at("base_voice").get<std::string>();
       if (!voices.count(base))
         for (const BaseVoice& v : base_voices({lang})) voices.emplace(v.id, v);

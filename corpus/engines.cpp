@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "voice/espeak_engine.hpp"
+#include "voice/phonemizer.hpp"
 
 extern "C" {
 cst_voice* register_cmu_us_slt(const char* voxdir);
@@ -35,7 +36,6 @@ const char* const kEspeakVariants[] = {"m1", "m2", "m3", "m4", "m5", "m6", "m7",
                                        "klatt", "klatt2", "klatt3", "Andy", "Annie", "Michael", "david", "edward",
                                        "linda", "paul", "steph", "aunty", "grandpa", "max", "norbert", "quincy"};
 
-const char* espeak_language(const std::string& lang) { return lang == "en" ? "en-us" : lang.c_str(); }
 
 // flite's voices register once per process and are never freed (flite keeps them global).
 class Flite {
@@ -248,7 +248,7 @@ std::vector<BaseVoice> base_voices(const std::vector<std::string>& langs) {
     if (lang == "en")
       for (const char* v : {"slt", "awb", "rms", "kal16"}) out.push_back({std::string("flite-") + v, "flite", v, "en"});
     for (const char* variant : kEspeakVariants)
-      out.push_back({"espeak-" + lang + "-" + variant, "espeak", std::string(espeak_language(lang)) + "+" + variant, lang});
+      out.push_back({"espeak-" + lang + "-" + variant, "espeak", espeak_language(lang) + "+" + variant, lang});
   }
   return out;
 }

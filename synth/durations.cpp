@@ -20,8 +20,8 @@ std::string fmt(const char* format, double a, double b = 0, double c = 0, double
 
 void DurationControls::validate() const {
   if (!(rate >= 0.25 && rate <= 4.0)) throw InvalidArgument(fmt("speaking rate %g must be in [0.25, 4]", rate));
-  if (total_seconds >= 0 && !(total_seconds > 0.05 && total_seconds <= 600))
-    throw InvalidArgument(fmt("target duration %g s must be in (0.05, 600] seconds", total_seconds));
+  if (total_seconds >= 0 && !(total_seconds > 0 && total_seconds <= 600))
+    throw InvalidArgument(fmt("target duration %g s must be in (0, 600] seconds", total_seconds));
   if (!(min_stretch > 0 && min_stretch <= 1 && max_stretch >= 1 && max_stretch <= 10))
     throw InvalidArgument(fmt("stretch bounds [%g, %g] must lie in (0, 1] and [1, 10]", min_stretch, max_stretch));
   for (const auto& [index, seconds] : phone_seconds)
@@ -51,9 +51,12 @@ DurationPlan plan_durations(const std::vector<double>& predicted, const Duration
   double scale = 1.0;  // on top of the rate
   if (c.total_seconds >= 0) {
     const double target = c.total_seconds * fps;
-    if (free <= 0)
+    if (c.phone_seconds.size() == predicted.size())
       throw InvalidArgument(fmt("target duration %.3f s cannot be met: every phone has a fixed duration (%.3f s)",
                                 c.total_seconds, fixed / fps));
+    if (free <= 0)
+      throw InvalidArgument(fmt("target duration %.3f s cannot be met: the free phones' predicted durations are all zero",
+                                c.total_seconds));
     if (fixed >= target)
       throw InvalidArgument(fmt("target duration %.3f s cannot be met: the fixed phones alone last %.3f s", c.total_seconds,
                                 fixed / fps));

@@ -15,7 +15,7 @@ namespace dubkit {
 
 struct DurationControls {
   double rate = 1.0;          // speaking rate: 1.25 speaks 25% faster (durations / rate)
-  double total_seconds = -1;  // < 0: free; otherwise the utterance lasts exactly this long
+  double total_seconds = -1;  // < 0: free; otherwise the utterance lasts this long (to the frame)
   std::map<std::size_t, double> phone_seconds;  // phone index -> fixed duration (seconds)
   double min_stretch = 0.5;   // bounds of the scale applied to the predicted durations of the
   double max_stretch = 2.0;   //   phones that are not fixed

@@ -7,7 +7,7 @@
 namespace dubkit {
 
 SentencePhones sentence_phones(const std::string& sentence, const std::string& lang) {
-  const Phonemes ph = phonemize(sentence, lang == "en" ? "en-us" : lang);
+  const Phonemes ph = phonemize(sentence, espeak_language(lang));
   const std::vector<BaseVoice> voices = base_voices({lang});
   const BaseVoice* espeak = nullptr;
   for (const BaseVoice& v : voices)

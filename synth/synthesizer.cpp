@@ -36,18 +36,21 @@ void SynthesizerConfig::validate() const {
   auto need = [](bool ok, const std::string& field, double v) {
     if (!ok) throw InvalidArgument("synthesizer config: " + field + " = " + std::to_string(v) + " is out of range");
   };
-  need(n_symbols >= 2, "n_symbols", n_symbols);
-  need(n_languages >= 1, "n_languages", n_languages);
+  // Upper bounds keep a hostile file's config from allocating absurd tensors before any
+  // weight shape is checked.
+  constexpr int kMax = 8192;
+  need(n_symbols >= 2 && n_symbols <= kMax, "n_symbols", n_symbols);
+  need(n_languages >= 1 && n_languages <= kMax, "n_languages", n_languages);
   for (auto [name, v] : {std::pair<const char*, int>{"n_mels", n_mels}, {"symbol_dim", symbol_dim},
                          {"encoder_lstm", encoder_lstm}, {"speaker_dim", speaker_dim}, {"language_dim", language_dim},
                          {"duration_channels", duration_channels}, {"prenet", prenet}, {"decoder_lstm", decoder_lstm},
                          {"decoder_layers", decoder_layers}, {"reduction", reduction},
                          {"postnet_channels", postnet_channels}})
-    need(v >= 1, name, v);
-  need(encoder_convs >= 0, "encoder_convs", encoder_convs);
-  need(postnet_convs >= 2, "postnet_convs", postnet_convs);
-  need(encoder_kernel >= 1 && encoder_kernel % 2 == 1, "encoder_kernel (odd)", encoder_kernel);
-  need(postnet_kernel >= 1 && postnet_kernel % 2 == 1, "postnet_kernel (odd)", postnet_kernel);
+    need(v >= 1 && v <= kMax, name, v);
+  need(encoder_convs >= 0 && encoder_convs <= 64, "encoder_convs", encoder_convs);
+  need(postnet_convs >= 2 && postnet_convs <= 64, "postnet_convs", postnet_convs);
+  need(encoder_kernel >= 1 && encoder_kernel <= 63 && encoder_kernel % 2 == 1, "encoder_kernel (odd)", encoder_kernel);
+  need(postnet_kernel >= 1 && postnet_kernel <= 63 && postnet_kernel % 2 == 1, "postnet_kernel (odd)", postnet_kernel);
   need(dropout >= 0 && dropout < 1, "dropout", dropout);
   need(encoder_dropout >= 0 && encoder_dropout < 1, "encoder_dropout", encoder_dropout);
 }
@@ -72,8 +75,9 @@ SynthesizerConfig SynthesizerConfig::from_json(const std::string& json, const st
   SynthesizerConfig c;
   auto get_int = [&](const char* key, int& field) {
     if (!j.contains(key)) return;
-    if (!j[key].is_number_integer()) throw FormatError(source + ": synthesizer config field '" + key + "' is not an integer");
-    field = j[key].get<int>();
+    if (!j[key].is_number_integer() || j[key].get<long long>() < -1000000 || j[key].get<long long>() > 1000000)
+      throw FormatError(source + ": synthesizer config field '" + key + "' is not an integer of sensible size");
+    field = static_cast<int>(j[key].get<long long>());
   };
   auto get_real = [&](const char* key, double& field) {
     if (!j.contains(key)) return;
@@ -237,6 +241,7 @@ std::pair<torch::Tensor, torch::Tensor> SynthesizerImpl::generate(const torch::T
   // Step by step with precomputed input projections: the upsampled features' share of the
   // first LSTM layer and of the projection is one matrix product over all steps, so each step
   // only multiplies the prenet output and the hidden states.
+  if (is_training()) throw InvalidArgument("synthesizer: generate() needs eval mode (call eval() first)");
   torch::NoGradGuard no_grad;
   const SynthesizerConfig& c = config_;
   const long k = upsampled.size(0), hidden = c.decoder_lstm, layers = c.decoder_layers, r = c.reduction;

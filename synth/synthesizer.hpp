@@ -95,7 +95,9 @@ class SynthesizerImpl : public torch::nn::Module {
                                                    const torch::Tensor& mask, long steps);
   // Autoregressive generation for one utterance (no grad): upsampled features [K, F] ->
   // {decoder frames, mel after the postnet}, each [K * r, n_mels]. `seed` fixes the prenet
-  // dropout masks. Equals forward() teacher-forced on its own decoder frames (tested).
+  // dropout masks. Equals forward() teacher-forced on its own decoder frames (tested). Eval
+  // mode only (the postnet's BatchNorm must use its running statistics): InvalidArgument
+  // otherwise.
   std::pair<torch::Tensor, torch::Tensor> generate(const torch::Tensor& upsampled, std::uint64_t seed);
 
  private:

@@ -52,6 +52,11 @@ TextToSpeech::TextToSpeech(const std::string& path) : impl_(std::make_unique<Imp
 TextToSpeech::~TextToSpeech() = default;
 
 const std::vector<std::string>& TextToSpeech::languages() const { return impl_->model.languages; }
+std::string TextToSpeech::encoder() const {
+  const auto it = impl_->model.metadata.find("dubkit.encoder");
+  return it == impl_->model.metadata.end() ? "" : it->second;
+}
+
 int TextToSpeech::speaker_dim() const { return impl_->model.model->config().speaker_dim; }
 
 std::vector<std::string> TextToSpeech::Impl::check(const std::string& text, const std::vector<float>& speaker,
@@ -105,15 +110,19 @@ std::vector<SentencePlan> TextToSpeech::plan(const std::string& text, const std:
     plans.push_back(impl_->predict(sentence, speaker, opts.lang));
     for (double x : plans.back().predicted_frames) natural += x;
   }
-  // A target for the whole text is shared out in proportion to each sentence's natural length,
-  // so every sentence gets the same stretch.
+  // A target for the whole text is shared out in proportion to each sentence's natural length
+  // (every sentence gets the same stretch), in whole frames whose sum is the target's frame
+  // count, so the text's length is met to the frame however many sentences it has.
+  const double target_frames = std::round(opts.durations.total_seconds * impl_->fps());
+  double before = 0;
+  long assigned = 0;
   for (SentencePlan& p : plans) {
     DurationControls c = opts.durations;
     if (c.total_seconds >= 0) {
-      double own = 0;
-      for (double x : p.predicted_frames) own += x;
-      c.total_seconds = opts.durations.total_seconds * own / std::max(natural, 1e-9);
-      if (c.total_seconds <= 0.05) c.total_seconds = -1;  // a sentence of pauses only
+      for (double x : p.predicted_frames) before += x;
+      const long upto = std::lround(target_frames * before / std::max(natural, 1e-9));
+      c.total_seconds = upto > assigned ? double(upto - assigned) / impl_->fps() : -1;  // -1: a zero-length share
+      assigned = std::max(assigned, upto);
     }
     impl_->fit(p, c);
   }

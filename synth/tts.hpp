@@ -51,6 +51,9 @@ class TextToSpeech {
   TextToSpeech& operator=(const TextToSpeech&) = delete;
 
   const std::vector<std::string>& languages() const;
+  // File name of the speaker encoder whose embeddings the synthesizer was trained on ("" when
+  // the file does not say); profiles made with another encoder do not fit it.
+  std::string encoder() const;
   int speaker_dim() const;
   static constexpr int kSampleRate = 16000;
   static constexpr double kFramesPerSecond = 80.0;  // wav2lip-16k: hop 200

@@ -78,6 +78,9 @@ void register_say(CLI::App& app) {
       std::fprintf(stderr, "dubkit: note: voice '%s' was enrolled under consent '%s', which this build cannot verify yet\n",
                    profile.name.c_str(), profile.consent_reference.c_str());
     TextToSpeech tts(model_path(o->synthesizer, kDefaultSynthesizer, "--synthesizer"));
+    if (!tts.encoder().empty() && tts.encoder() != profile.encoder)
+      throw InvalidArgument(o->voice + " was made with the encoder '" + profile.encoder + "', the synthesizer expects '" +
+                            tts.encoder() + "': enroll the voice again with that encoder");
     std::optional<PlaybackStream> player;
     if (o->play) player.emplace(TextToSpeech::kSampleRate);
     Waveform all;
@@ -87,7 +90,7 @@ void register_say(CLI::App& app) {
       all.samples.insert(all.samples.end(), w.samples.begin(), w.samples.end());
     });
     if (player) player->finish();
-    if (o->say.durations.total_seconds > 0)  // exact length: durations fit to whole frames
+    if (o->say.durations.total_seconds > 0)  // the frames meet the target; the samples, to less than half a frame
       all.samples.resize(static_cast<std::size_t>(std::lround(o->say.durations.total_seconds * all.rate)), 0.0f);
     if (o->out.size()) write_audio(o->out, all);
     if (o->json) {

@@ -124,6 +124,7 @@ EncoderTrainReport train_encoder(const EncoderTrainOptions& o, const std::functi
   o.validate();
   const auto t0 = std::chrono::steady_clock::now();
   torch::set_num_threads(o.threads);
+  long step = start_step(o.out_dir, o.resume, "train encoder");  // before loading the data
   fs::create_directories(o.out_dir);
   const std::vector<CorpusUtterance> manifest = read_manifest(o.corpus_dir);
   const std::vector<SpeakerData> speakers = load_train_mels(o.corpus_dir, manifest, o.frames);
@@ -134,14 +135,10 @@ EncoderTrainReport train_encoder(const EncoderTrainOptions& o, const std::functi
   torch::manual_seed(o.seed);
   SpeakerEncoder model(o.model);
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.lr));
-  long step = 0;
   if (o.resume) {
-    const long latest = latest_checkpoint(o.out_dir);
-    if (latest < 0) throw InvalidArgument("train encoder: --resume, but " + o.out_dir + "/checkpoints holds no checkpoint");
-    const std::string dir = checkpoint_dir(o.out_dir, latest);
+    const std::string dir = checkpoint_dir(o.out_dir, step);
     load_weights(*model, load_weight_file(dir + "/model.safetensors"), dir + "/model.safetensors");
     torch::load(adam, dir + "/optimizer.pt");
-    step = latest;
   }
   TrainingLog log(o.out_dir + "/loss.csv", o.out_dir + "/loss.png", {"val_eer"}, step + 1);
   // Handles to the module's own tensors (a Tensor copy shares the TensorImpl and its grad).

@@ -9,10 +9,21 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/error.hpp"
 
 namespace dubkit {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// "step_" and digits only: temporary (".tmp") and foreign folders are not checkpoints.
+bool checkpoint_name(const std::string& name) {
+  return name.size() > 5 && name.rfind("step_", 0) == 0 && name.size() < 20 &&
+         name.find_first_not_of("0123456789", 5) == std::string::npos;
+}
+
+}  // namespace
 
 std::string checkpoint_dir(const std::string& out_dir, long step) {
   char name[32];
@@ -26,10 +37,18 @@ long latest_checkpoint(const std::string& out_dir) {
   if (!fs::exists(dir)) return best;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("step_", 0) == 0 && name.find('.') == std::string::npos && fs::exists(e.path() / "state.json"))
-      best = std::max(best, std::stol(name.substr(5)));
+    if (checkpoint_name(name) && fs::exists(e.path() / "state.json")) best = std::max(best, std::stol(name.substr(5)));
   }
   return best;
+}
+
+long start_step(const std::string& out_dir, bool resume, const std::string& what) {
+  const long latest = latest_checkpoint(out_dir);
+  if (resume && latest < 0) throw InvalidArgument(what + ": --resume, but " + out_dir + "/checkpoints holds no checkpoint");
+  if (!resume && latest >= 0)
+    throw InvalidArgument(what + ": " + out_dir + " already holds checkpoints (the newest at step " + std::to_string(latest) +
+                          "); pass --resume to continue that run, or choose another --out");
+  return std::max(0L, latest);
 }
 
 std::string begin_checkpoint(const std::string& out_dir, long step) {
@@ -47,7 +66,7 @@ void commit_checkpoint(const std::string& out_dir, long step) {
   std::vector<long> steps;
   for (const auto& e : fs::directory_iterator(fs::path(out_dir) / "checkpoints")) {
     const std::string name = e.path().filename().string();
-    if (name.rfind("step_", 0) == 0 && name.find('.') == std::string::npos) steps.push_back(std::stol(name.substr(5)));
+    if (checkpoint_name(name)) steps.push_back(std::stol(name.substr(5)));
   }
   std::sort(steps.begin(), steps.end());
   for (std::size_t i = 0; i + 3 < steps.size(); ++i) fs::remove_all(checkpoint_dir(out_dir, steps[i]));

@@ -14,6 +14,11 @@ std::string checkpoint_dir(const std::string& out_dir, long step);
 // The newest complete checkpoint's step, or -1 when there is none.
 long latest_checkpoint(const std::string& out_dir);
 
+// The step a run starts from: the newest checkpoint's with `resume`, else 0. Throws
+// InvalidArgument (naming `what`, the trainer) when resuming without a checkpoint, or when a
+// fresh run would mix its checkpoints with an earlier run's.
+long start_step(const std::string& out_dir, bool resume, const std::string& what);
+
 // Creates an empty OUT/checkpoints/step_NNNNNNN.tmp and returns its path.
 std::string begin_checkpoint(const std::string& out_dir, long step);
 // Writes state.json ({"step": step}) into the temporary directory, renames it to its final

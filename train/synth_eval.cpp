@@ -49,6 +49,7 @@ void SynthEvalOptions::validate() const {
   need(sentences >= 1, "--sentences must be at least 1");
   need(enroll_utterances >= 1, "--enroll must be at least 1");
   for (double s : stretches) need(s > 0, "stretches must be positive");
+  need(!recognise || lang == "en", "word error rates need PocketSphinx's English model; pass --no-wer for --lang " + lang);
 }
 
 nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std::function<void(int, int)>& progress) {
@@ -60,7 +61,9 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
   if (speakers.size() < 2)
     throw InvalidArgument("synth eval: the corpus has " + std::to_string(speakers.size()) + " " + o.lang + " speakers in split " +
                           o.split + "; need at least 2");
-  std::vector<std::string> sentences = read_lines(o.corpus_dir + "/heldout_sentences." + o.lang + ".txt");
+  const std::string sentence_file = o.corpus_dir + "/heldout_sentences." + o.lang + ".txt";
+  std::vector<std::string> sentences = read_lines(sentence_file);
+  if (sentences.empty()) throw FormatError(sentence_file + ": no held-out sentences");
   if (sentences.size() > static_cast<std::size_t>(o.sentences)) sentences.resize(static_cast<std::size_t>(o.sentences));
   if (!o.keep_audio_dir.empty()) std::filesystem::create_directories(o.keep_audio_dir);
 
@@ -68,11 +71,16 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
   TextToSpeech tts(o.synthesizer_path);
   std::vector<std::vector<float>> profiles;
   for (const CorpusSpeaker& s : speakers) {
-    std::vector<std::string> files;
+    // The speaker's longest recordings: short ones may hold less than the second of speech an
+    // embedding needs.
+    std::vector<const CorpusUtterance*> own;
     for (const CorpusUtterance& u : manifest)
-      if (u.speaker == s.id && u.duration >= 2.0 && static_cast<int>(files.size()) < o.enroll_utterances)
-        files.push_back(o.corpus_dir + "/" + u.path);  // long enough to hold a second of speech
-    if (files.empty()) throw FormatError(o.corpus_dir + ": speaker " + s.id + " has no utterance of 2 s or more");
+      if (u.speaker == s.id) own.push_back(&u);
+    std::stable_sort(own.begin(), own.end(), [](auto* a, auto* b) { return a->duration > b->duration; });
+    if (own.empty()) throw FormatError(o.corpus_dir + ": speaker " + s.id + " has no utterances in the manifest");
+    std::vector<std::string> files;
+    for (std::size_t i = 0; i < own.size() && static_cast<int>(i) < o.enroll_utterances; ++i)
+      files.push_back(o.corpus_dir + "/" + own[i]->path);
     profiles.push_back(enroll_voice(encoder.model, files).embedding);
   }
   auto cosine = [](const std::vector<float>& a, const torch::Tensor& b) {
@@ -88,7 +96,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
   for (std::size_t j = 0; j < sentences.size(); ++j) {
     const std::size_t si = j % speakers.size();
     const CorpusSpeaker& s = speakers[si];
-    const std::string spoken = phonemize(sentences[j], o.lang == "en" ? "en-us" : o.lang).normalized;
+    const std::string spoken = phonemize(sentences[j], espeak_language(o.lang)).normalized;
     const Waveform truth = speak_as(s, spoken, static_cast<unsigned>(o.seed + j), 0.7).wave;
     SayOptions say;
     say.lang = o.lang;

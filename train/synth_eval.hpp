@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,7 @@ struct SynthEvalOptions {
   int sentences = 40;              // held-out sentences, dealt round-robin to the split's speakers
   int enroll_utterances = 8;       // corpus recordings per speaker profile
   std::vector<double> stretches = {0.8, 0.9, 1.0, 1.1, 1.25};
-  bool recognise = true;           // false: no WER (languages PocketSphinx has no model for)
+  bool recognise = true;           // WER (PocketSphinx: English only); must be false for other languages
   std::string keep_audio_dir;      // if set: synthesised and ground-truth WAVs are written here
   std::uint64_t seed = 1;
   void validate() const;           // throws InvalidArgument naming the field

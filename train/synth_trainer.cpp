@@ -8,6 +8,8 @@
 #include <random>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "audio/io.hpp"
 #include "audio/spectrogram_image.hpp"
 #include "audio/mel_preset.hpp"
@@ -257,6 +259,7 @@ SynthTrainReport train_synthesizer(const SynthTrainOptions& o, const std::functi
   o.validate();
   const auto t0 = std::chrono::steady_clock::now();
   torch::set_num_threads(o.threads);
+  long step = start_step(o.out_dir, o.resume, "train synth");  // before the slow data preparation
   fs::create_directories(o.out_dir + "/val");
   const std::vector<CorpusUtterance> manifest = read_manifest(o.corpus_dir);
   LoadedEncoder encoder = load_speaker_encoder(o.encoder_path);
@@ -272,14 +275,15 @@ SynthTrainReport train_synthesizer(const SynthTrainOptions& o, const std::functi
   torch::manual_seed(o.seed);
   Synthesizer model(config);
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.lr).eps(1e-6).weight_decay(1e-6));
-  long step = 0;
   if (o.resume) {
-    const long latest = latest_checkpoint(o.out_dir);
-    if (latest < 0) throw InvalidArgument("train synth: --resume, but " + o.out_dir + "/checkpoints holds no checkpoint");
-    const std::string dir = checkpoint_dir(o.out_dir, latest);
-    load_weights(*model, load_weight_file(dir + "/model.safetensors"), dir + "/model.safetensors");
-    torch::load(adam, dir + "/optimizer.pt");
-    step = latest;
+    const std::string file = checkpoint_dir(o.out_dir, step) + "/model.safetensors";
+    const auto meta = load_weight_metadata(file);
+    const auto symbols = meta.find("dubkit.symbols"), languages = meta.find("dubkit.languages");
+    if (symbols == meta.end() || symbols->second != data.symbols.to_json() || languages == meta.end() ||
+        languages->second != nlohmann::json(data.languages).dump())
+      throw FormatError(file + ": its symbol table or languages differ from the corpus's; it belongs to another corpus");
+    load_weights(*model, load_weight_file(file), file);
+    torch::load(adam, checkpoint_dir(o.out_dir, step) + "/optimizer.pt");
   }
   TrainingLog log(o.out_dir + "/loss.csv", o.out_dir + "/loss.png", {"val_mel_l1", "val_free_mel_l1", "val_duration_error"},
                   step + 1);

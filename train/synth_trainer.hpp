@@ -34,7 +34,7 @@ struct SynthTrainOptions {
   double clip = 1.0;              // gradient norm clip
   double duration_weight = 1.0;   // weight of the duration loss
   double max_seconds = 10.0;      // longer utterances are left out
-  SynthesizerConfig model;        // n_symbols and n_languages come from the corpus
+  SynthesizerConfig model;        // n_symbols, n_languages (corpus) and speaker_dim (encoder) are set by the trainer
   long checkpoint_every = 200;
   long validate_every = 500;
   std::uint64_t seed = 1;

@@ -82,10 +82,12 @@ Waveform griffin_lim_from_features(const FeatureMatrix& features, const MelAnaly
 
 namespace {
 
+// Columns [first, last) of m; columns past m's end are zero.
 FeatureMatrix columns_of(const FeatureMatrix& m, int first, int last) {
   FeatureMatrix out(m.rows, last - first);
+  const int have = std::min(last, m.cols);
   for (int r = 0; r < m.rows; ++r)
-    std::copy(m.data.begin() + static_cast<long>(r) * m.cols + first, m.data.begin() + static_cast<long>(r) * m.cols + last,
+    std::copy(m.data.begin() + static_cast<long>(r) * m.cols + first, m.data.begin() + static_cast<long>(r) * m.cols + have,
               out.data.begin() + static_cast<long>(r) * out.cols);
   return out;
 }
@@ -97,13 +99,22 @@ void griffin_lim_blocks(const FeatureMatrix& features, const MelAnalyzer& analyz
                         const std::function<void(const std::vector<float>&)>& on_audio) {
   if (context_frames < 2 || block_frames < context_frames)
     throw InvalidArgument("streaming Griffin-Lim: need context_frames >= 2 and block_frames >= context_frames");
+  // Griffin-Lim needs a few frames to reconstruct anything: shorter spans are padded with the
+  // span's quietest column and the padding's audio dropped.
+  constexpr int kMinFrames = 4;
   const int hop = analyzer.preset().stft.hop, total = features.cols;
   const std::size_t fade = static_cast<std::size_t>(context_frames / 2) * hop;
   std::vector<float> tail;  // the previous block's audio past its boundary, to crossfade
   for (int begin = 0; begin < total; begin += block_frames) {
     const int end = std::min(total, begin + block_frames);
     const int from = std::max(0, begin - context_frames), to = std::min(total, end + context_frames);
-    Waveform w = griffin_lim_from_features(columns_of(features, from, to), analyzer, config);
+    FeatureMatrix span = columns_of(features, from, std::max(to, from + kMinFrames));
+    if (to - from < kMinFrames) {
+      const float quietest = *std::min_element(span.data.begin(), span.data.end());
+      for (int r = 0; r < span.rows; ++r)
+        for (int c = to - from; c < span.cols; ++c) span.at(r, c) = quietest;
+    }
+    Waveform w = griffin_lim_from_features(span, analyzer, config);
     w.samples.resize(static_cast<std::size_t>(to - from) * hop, 0.0f);
     // This block's audio from (boundary - fade/2) on; the previous block supplied up to
     // (boundary + fade/2), so the first `fade` samples are mixed with its tail.
@@ -111,9 +122,10 @@ void griffin_lim_blocks(const FeatureMatrix& features, const MelAnalyzer& analyz
     const std::size_t start = begin == 0 ? 0 : offset - fade / 2;
     const std::size_t stop = end == total ? w.samples.size() : static_cast<std::size_t>(end - from) * hop - fade / 2;
     std::vector<float> piece(w.samples.begin() + static_cast<long>(start), w.samples.begin() + static_cast<long>(stop));
+    // Equal-power fade: the two blocks' phases are unrelated, so their sum adds powers.
     for (std::size_t i = 0; i < tail.size() && i < piece.size(); ++i) {
-      const float a = static_cast<float>(i + 0.5) / static_cast<float>(tail.size());
-      piece[i] = a * piece[i] + (1 - a) * tail[i];
+      const double a = 0.5 * M_PI * (i + 0.5) / tail.size();
+      piece[i] = static_cast<float>(std::sin(a) * piece[i] + std::cos(a) * tail[i]);
     }
     if (end < total) {
       const auto t0 = w.samples.begin() + static_cast<long>(stop);

@@ -35,11 +35,12 @@ Waveform griffin_lim_from_features(const FeatureMatrix& features, const MelAnaly
 
 // Streaming Griffin-Lim: the features are cut into blocks of `block_frames`, each
 // reconstructed with up to `context_frames` of its neighbours on both sides (Griffin-Lim is
-// poor at a block's edges), and consecutive blocks are joined by a linear crossfade of
+// poor at a block's edges), and consecutive blocks are joined by an equal-power crossfade of
 // `context_frames / 2` frames centred on their boundary. `on_audio` receives the pieces in
 // order as soon as each exists; together they are features.cols * hop samples. Phases of
 // neighbouring blocks are reconstructed independently, so the joins are heard only as the
-// short crossfade. Throws InvalidArgument unless 2 <= context_frames <= block_frames.
+// short crossfade. Any number of frames >= 1 works (short spans are padded internally).
+// Throws InvalidArgument unless 2 <= context_frames <= block_frames.
 void griffin_lim_blocks(const FeatureMatrix& features, const MelAnalyzer& analyzer, const GriffinLimConfig& config,
                         int block_frames, int context_frames,
                         const std::function<void(const std::vector<float>&)>& on_audio);

@@ -104,4 +104,6 @@ std::string espeak_ng_version() {
   return espeak_Info(&path);
 }
 
+std::string espeak_language(const std::string& lang) { return lang == "en" ? "en-us" : lang; }
+
 }  // namespace dubkit

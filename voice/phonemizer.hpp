@@ -27,6 +27,10 @@ Phonemes phonemize(const std::string& text, const std::string& lang);
 // symbols of their own.
 std::vector<std::string> split_ipa(const std::string& ipa);
 
+// The espeak-ng language voice of a corpus language code: "en" is US English ("en-us"), other
+// codes name themselves.
+std::string espeak_language(const std::string& lang);
+
 std::string espeak_ng_version();
 
 }  // namespace dubkit

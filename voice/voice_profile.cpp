@@ -1,6 +1,7 @@
 #include "voice/voice_profile.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -73,9 +74,10 @@ VoiceProfile parse_voice_profile(const std::string& json, const std::string& sou
 VoiceProfile read_voice_profile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw IoError(path + ": cannot open voice profile");
+  std::error_code ec;
+  if (std::filesystem::file_size(path, ec) > (1u << 20) && !ec) throw FormatError(path + ": voice profile larger than 1 MiB");
   std::ostringstream s;
   s << f.rdbuf();
-  if (s.str().size() > (1 << 20)) throw FormatError(path + ": voice profile larger than 1 MiB");
   return parse_voice_profile(s.str(), path);
 }
 

@@ -86,6 +86,11 @@ TEST_CASE("durations: impossible requests fail with the numbers that make them i
   c.total_seconds = 0.4;
   CHECK(message_of(kPredicted, c).find("fixed phones alone last 0.500 s") != std::string::npos);
   CHECK(message_of({}, {}).find("no phones") != std::string::npos);
+  c = {};
+  c.total_seconds = 0.5;
+  CHECK(message_of({0.0, 0.0, 0.0}, c).find("predicted durations are all zero") != std::string::npos);
+  c.phone_seconds = {{0, 0.1}, {1, 0.1}};
+  CHECK(message_of({3.0, 4.0}, c).find("every phone has a fixed duration") != std::string::npos);
 }
 
 TEST_CASE("text is split into sentences, keeping every word", "[synth]") {

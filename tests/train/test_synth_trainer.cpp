@@ -6,6 +6,7 @@
 #include <fstream>
 #include <numeric>
 
+#include "core/error.hpp"
 #include "core/safetensors.hpp"
 #include "corpus/builder.hpp"
 #include "support.hpp"
@@ -75,7 +76,9 @@ TEST_CASE("synthesizer training resumes exactly and writes its validation output
   const SynthTrainReport straight = train_synthesizer(o);
   CHECK(straight.steps == 4);
   CHECK(std::isfinite(straight.val_mel_l1));
-  CHECK(straight.val_duration_error >= 0);
+  CHECK(std::isfinite(straight.val_duration_error));
+  // A fresh run into a directory with checkpoints would mix two runs: refused before any work.
+  CHECK_THROWS_AS(train_synthesizer(o), InvalidArgument);
 
   SynthTrainOptions first = o;
   first.out_dir = test::temp_dir("synth_resumed");

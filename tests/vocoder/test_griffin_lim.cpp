@@ -107,6 +107,14 @@ TEST_CASE("streaming Griffin-Lim: pieces in order, full length, close to the who
   INFO("mel error streamed " << e_stream << ", whole " << e_whole);
   CHECK(e_stream < 1.25 * e_whole);
   CHECK_THROWS_AS(griffin_lim_blocks(mel, a, iterations(1), 4, 8, [](const std::vector<float>&) {}), InvalidArgument);
+  // Spans shorter than Griffin-Lim can reconstruct (a last block of one frame, a 2-frame input).
+  for (int frames : {81, 2, 1}) {
+    INFO(frames << " frames");
+    std::size_t samples = 0;
+    griffin_lim_blocks(test::columns(mel, 0, frames), a, iterations(4), 80, 8,
+                       [&](const std::vector<float>& piece) { samples += piece.size(); });
+    CHECK(samples == static_cast<std::size_t>(frames) * 200);
+  }
 }
 
 TEST_CASE("Griffin-Lim is deterministic for a seed", "[vocoder]") {
