@@ -91,7 +91,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
 
   Totals synth_wer, truth_wer;
   double similarity_sum = 0, truth_similarity_sum = 0, audio_seconds = 0, wall_seconds = 0;
-  long closer = 0, pairs = 0;
+  long closer = 0, pairs = 0, judged = 0, too_short = 0;
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   for (std::size_t j = 0; j < sentences.size(); ++j) {
     const std::size_t si = j % speakers.size();
@@ -119,16 +119,26 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
       row["heard_truth"] = heard_truth;
       row["truth_wer"] = et.rate();
     }
-    const torch::Tensor emb = embed_wave(encoder.model, synth, "synthesised " + s.id).embedding;
-    const double own = cosine(profiles[si], emb);
-    similarity_sum += own;
-    truth_similarity_sum += cosine(profiles[si], embed_wave(encoder.model, truth, "truth " + s.id).embedding);
-    for (std::size_t k = 0; k < speakers.size(); ++k) {
-      if (k == si) continue;
-      ++pairs;
-      if (own > cosine(profiles[k], emb)) ++closer;
+    // A sentence shorter than the second of speech an embedding needs has no similarity.
+    torch::Tensor emb, truth_emb;
+    try {
+      emb = embed_wave(encoder.model, synth, "synthesised " + s.id).embedding;
+      truth_emb = embed_wave(encoder.model, truth, "truth " + s.id).embedding;
+    } catch (const InvalidArgument&) {
+      ++too_short;
     }
-    row["similarity"] = own;
+    if (emb.defined() && truth_emb.defined()) {
+      const double own = cosine(profiles[si], emb);
+      similarity_sum += own;
+      truth_similarity_sum += cosine(profiles[si], truth_emb);
+      ++judged;
+      for (std::size_t k = 0; k < speakers.size(); ++k) {
+        if (k == si) continue;
+        ++pairs;
+        if (own > cosine(profiles[k], emb)) ++closer;
+      }
+      row["similarity"] = own;
+    }
     rows.push_back(row);
     if (!o.keep_audio_dir.empty()) {
       char name[32];
@@ -162,7 +172,6 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
     durations.push_back({{"stretch", stretch}, {"sentences", n_dur}, {"max_relative_error", max_error}});
   }
 
-  const double n = double(sentences.size());
   nlohmann::ordered_json report{{"corpus", o.corpus_dir},
                                 {"synthesizer", o.synthesizer_path},
                                 {"encoder", o.encoder_path},
@@ -177,8 +186,10 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
     report["wer_ratio"] = truth_wer.rate() > 0 ? synth_wer.rate() / truth_wer.rate() : NAN;
     report["words"] = synth_wer.words;
   }
-  report["similarity_mean"] = similarity_sum / n;
-  report["truth_similarity_mean"] = truth_similarity_sum / n;
+  report["similarity_mean"] = judged ? similarity_sum / judged : NAN;
+  report["truth_similarity_mean"] = judged ? truth_similarity_sum / judged : NAN;
+  report["similarity_sentences"] = judged;
+  report["too_short_for_similarity"] = too_short;
   report["same_closer_fraction"] = pairs ? double(closer) / pairs : 0.0;
   report["pairs"] = pairs;
   report["duration_max_relative_error"] = worst;
