@@ -21,16 +21,16 @@ torch::nn::Sequential conv_norm(int in, int out, int kernel) {
                                torch::nn::BatchNorm1d(out));
 }
 
-torch::Tensor lengths_mask(const torch::Tensor& lengths, long n) {
-  return torch::arange(n, lengths.options()).unsqueeze(0) < lengths.unsqueeze(1);  // [B, N]
-}
-
 // Conv1d over the middle axis of [B, N, C].
 torch::Tensor conv_time(torch::nn::Conv1d& conv, const torch::Tensor& x) {
   return conv->forward(x.transpose(1, 2)).transpose(1, 2);
 }
 
 }  // namespace
+
+torch::Tensor length_mask(const torch::Tensor& lengths, long n) {
+  return torch::arange(n, lengths.options()).unsqueeze(0) < lengths.unsqueeze(1);
+}
 
 void SynthesizerConfig::validate() const {
   auto need = [](bool ok, const std::string& field, double v) {
@@ -157,7 +157,7 @@ SynthesizerImpl::SynthesizerImpl(const SynthesizerConfig& config) : config_(conf
 torch::Tensor SynthesizerImpl::encode(const torch::Tensor& phones, const torch::Tensor& lengths,
                                       const torch::Tensor& speakers, const torch::Tensor& languages) {
   const long b = phones.size(0), n = phones.size(1);
-  const torch::Tensor mask = lengths_mask(lengths, n).unsqueeze(1).to(torch::kFloat);  // [B, 1, N]
+  const torch::Tensor mask = length_mask(lengths, n).unsqueeze(1).to(torch::kFloat);  // [B, 1, N]
   torch::Tensor x = embedding->forward(phones).transpose(1, 2);                        // [B, C, N]
   for (const auto& layer : *encoder_convs) {
     x = layer->as<torch::nn::SequentialImpl>()->forward(x * mask);
@@ -219,7 +219,7 @@ SynthesizerOutput SynthesizerImpl::forward(const SynthesizerBatch& batch) {
   const SynthesizerConfig& c = config_;
   const long b = batch.phones.size(0), n = batch.phones.size(1), t = batch.mels.size(1);
   const long r = c.reduction, k = (t + r - 1) / r;
-  const torch::Tensor mask = lengths_mask(batch.phone_lengths, n);
+  const torch::Tensor mask = length_mask(batch.phone_lengths, n);
   SynthesizerOutput out;
   const torch::Tensor features = encode(batch.phones, batch.phone_lengths, batch.speakers, batch.languages);
   out.log_durations = predict_log_durations(features, mask);

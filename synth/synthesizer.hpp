@@ -122,6 +122,9 @@ class SynthesizerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Synthesizer);
 
+// [B, n] bool: true where the position is below that row's length (lengths [B] int64).
+torch::Tensor length_mask(const torch::Tensor& lengths, long n);
+
 // The value a mel frame of silence has in the wav2lip-16k preset: the decoder's "go" frame
 // and the padding of targets.
 constexpr float kSilenceMel = -4.0f;

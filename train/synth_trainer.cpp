@@ -29,6 +29,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The wav2lip-16k analyser the targets are made with, and its frame rate.
+const MelAnalyzer& analyzer() {
+  static const MelAnalyzer a(mel_preset("wav2lip-16k"));
+  return a;
+}
+double frames_per_second() { return double(analyzer().preset().sample_rate) / analyzer().preset().stft.hop; }
+
 struct Item {
   std::string id;
   torch::Tensor phones;     // [N] int64
@@ -61,13 +68,13 @@ Dataset load_dataset(const SynthTrainOptions& o, const std::vector<CorpusUtteran
   }
   d.symbols = SymbolTable::from_utterances(all);
   d.languages.assign(langs.begin(), langs.end());
-  const MelAnalyzer analyzer(mel_preset("wav2lip-16k"));
-  const double fps = double(analyzer.preset().sample_rate) / analyzer.preset().stft.hop;
+  const MelAnalyzer& mel = analyzer();
+  const double fps = frames_per_second();
   for (const CorpusUtterance& u : manifest) {
     if ((u.split != "train" && u.split != "val") || u.duration > o.max_seconds) continue;
     const std::string path = o.corpus_dir + "/" + u.path;
     const Waveform w = read_mono(path);
-    if (w.rate != analyzer.preset().sample_rate)
+    if (w.rate != mel.preset().sample_rate)
       throw FormatError(path + ": corpus audio at " + std::to_string(w.rate) + " Hz, the synthesizer trains on 16000 Hz");
     Item item;
     try {
@@ -75,7 +82,7 @@ Dataset load_dataset(const SynthTrainOptions& o, const std::vector<CorpusUtteran
     } catch (const InvalidArgument&) {
       continue;  // too little speech to condition on
     }
-    const FeatureMatrix m = analyzer.compute(w);
+    const FeatureMatrix m = mel.compute(w);
     item.mel = torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat).t().contiguous();
     const std::vector<float> frames = phone_frames(u.phones, m.cols, fps);
     item.durations = torch::tensor(frames);
@@ -128,8 +135,9 @@ std::vector<const Item*> draw_batch(const std::vector<Item>& train, const SynthT
   return out;
 }
 
+// [B, T, 1] float: 1 on the frames each utterance has.
 torch::Tensor frame_mask(const torch::Tensor& lengths, long t) {
-  return (torch::arange(t, torch::kLong).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2).to(torch::kFloat);
+  return length_mask(lengths, t).unsqueeze(2).to(torch::kFloat);
 }
 
 // L1 + L2 over the frames each utterance really has.
@@ -143,7 +151,7 @@ torch::Tensor mel_loss(const torch::Tensor& predicted, const SynthesizerBatch& b
 
 torch::Tensor duration_loss(const torch::Tensor& log_durations, const SynthesizerBatch& b) {
   const long n = b.phones.size(1);
-  const torch::Tensor mask = (torch::arange(n, torch::kLong).unsqueeze(0) < b.phone_lengths.unsqueeze(1)).to(torch::kFloat);
+  const torch::Tensor mask = length_mask(b.phone_lengths, n).to(torch::kFloat);
   const torch::Tensor diff = (log_durations - torch::log1p(b.durations)) * mask;
   return diff.pow(2).sum() / mask.sum();
 }
@@ -174,8 +182,7 @@ ValResult validate_model(Synthesizer& model, const Dataset& d, const SynthTrainO
   const long t = b.mels.size(1);
   const torch::Tensor mask = frame_mask(b.mel_lengths, t);
   r.mel_l1 = (((out.mel.narrow(1, 0, t) - b.mels).abs() * mask).sum() / (mask.sum() * c.n_mels)).item<double>();
-  const torch::Tensor pmask =
-      (torch::arange(b.phones.size(1), torch::kLong).unsqueeze(0) < b.phone_lengths.unsqueeze(1)).to(torch::kFloat);
+  const torch::Tensor pmask = length_mask(b.phone_lengths, b.phones.size(1)).to(torch::kFloat);
   r.duration_error =
       (((torch::expm1(out.log_durations).clamp_min(0) - b.durations).abs() * pmask).sum() / pmask.sum()).item<double>();
 
@@ -200,15 +207,14 @@ ValResult validate_model(Synthesizer& model, const Dataset& d, const SynthTrainO
       char name[64];
       std::snprintf(name, sizeof(name), "/val/step_%07ld_", step);
       const std::string prefix = o.out_dir + name;
-      const MelAnalyzer analyzer(mel_preset("wav2lip-16k"));
-      const double fps = double(analyzer.preset().sample_rate) / analyzer.preset().stft.hop;
+      const double fps = frames_per_second();
       write_spectrogram_png(prefix + "mel_truth.png", to_features(it.mel.t()), fps, it.id + " ground truth");
       write_spectrogram_png(prefix + "mel.png", to_features(mel2.t()), fps, it.id + " generated, step " + std::to_string(step));
       write_spectrogram_png(prefix + "alignment.png", to_features(w.squeeze(0).t()), fps / c.reduction,
                             it.id + " upsampling weights (phones x decoder steps)");
       GriffinLimConfig gl;
       gl.iterations = 32;
-      write_audio(prefix + "griffinlim.wav", griffin_lim_from_features(to_features(mel2.t()), analyzer, gl));
+      write_audio(prefix + "griffinlim.wav", griffin_lim_from_features(to_features(mel2.t()), analyzer(), gl));
     }
   }
   r.free_mel_l1 = l1_sum / free_n;
