@@ -65,9 +65,10 @@ void BM_SynthesizerMel(benchmark::State& state) {
 void BM_SayFirstAudio(benchmark::State& state) {
   torch::set_num_threads(2);
   TextToSpeech tts(model_file(false));
+  const auto vocoder = open_vocoder(std::string(DUBKIT_MODELS_DIR) + "/vocoder.safetensors");
   SayOptions o;
   for (auto _ : state) {
-    const SayReport r = tts.say(kSentence + " Then they all went home.", voice(), o, [](const Waveform&) {});
+    const SayReport r = tts.say(kSentence + " Then they all went home.", voice(), o, *vocoder, [](const Waveform&) {});
     state.SetIterationTime(r.first_audio_seconds);
   }
 }

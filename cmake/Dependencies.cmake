@@ -26,6 +26,9 @@ set_target_properties(PkgConfig::POCKETSPHINX PROPERTIES INTERFACE_INCLUDE_DIREC
 pkg_check_modules(RUBBERBAND REQUIRED IMPORTED_TARGET rubberband)
 pkg_check_modules(SWORD REQUIRED IMPORTED_TARGET sword)
 find_package(Threads REQUIRED)
+# CBLAS for WaveRNN's hand-written recurrent loop. Links libblas.so.3, which Debian's
+# alternatives point at OpenBLAS (libopenblas0-openmp) at run time.
+find_package(BLAS REQUIRED)
 
 # flite ships no pkg-config or CMake file: its library and the four US English voices.
 find_path(FLITE_INCLUDE_DIR flite/flite.h REQUIRED)

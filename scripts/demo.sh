@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded sample. Until the dubbing pipeline lands, this analyses the
-# sample speech, resynthesises it through the wav2lip-16k mel and Griffin-Lim, enrolls its
+# sample speech, resynthesises it through the wav2lip-16k mel with Griffin-Lim and with the
+# default neural vocoder, enrolls its
 # (synthetic) voice and speaks new lines in it in English, Spanish and German.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,8 @@ mkdir -p "$out"
 "$dubkit" audio mel samples/sample.wav -o "$out/sample_mel.png" --preset wav2lip-16k
 "$dubkit" audio mel samples/sample.wav -o "$out/sample_mel.safetensors" --preset wav2lip-16k
 "$dubkit" vocode samples/sample.wav -o "$out/sample_griffinlim.wav" --vocoder griffinlim
-"$dubkit" audio info "$out/sample_griffinlim.wav"
+"$dubkit" vocode --mel "$out/sample_mel.safetensors" -o "$out/sample_vocoder.wav"
+"$dubkit" audio info "$out/sample_vocoder.wav"
 "$dubkit" voice enroll --audio samples/sample.wav --consent demo-synthetic-voice -o "$out/sample.voice"
 "$dubkit" say --voice "$out/sample.voice" --text "The rain stopped before noon. We walked to the harbour." -o "$out/say_en.wav"
 "$dubkit" say --voice "$out/sample.voice" --lang es --text "La lluvia paró antes del mediodía." -o "$out/say_es.wav"

@@ -10,7 +10,6 @@
 #include "core/error.hpp"
 #include "synth/front_end.hpp"
 #include "synth/synthesizer.hpp"
-#include "vocoder/griffin_lim.hpp"
 
 namespace dubkit {
 
@@ -145,7 +144,10 @@ FeatureMatrix TextToSpeech::mel(const SentencePlan& s, const std::vector<float>&
 }
 
 SayReport TextToSpeech::say(const std::string& text, const std::vector<float>& speaker, const SayOptions& opts,
-                            const std::function<void(const Waveform&)>& on_audio) {
+                            const Vocoder& vocoder, const std::function<void(const Waveform&)>& on_audio) {
+  if (vocoder.preset().name != impl_->analyzer.preset().name)
+    throw InvalidArgument("vocoder " + vocoder.name() + " takes " + vocoder.preset().name + " features; the synthesizer makes " +
+                          impl_->analyzer.preset().name);
   const auto t0 = std::chrono::steady_clock::now();
   auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   SayReport report;
@@ -156,9 +158,6 @@ SayReport TextToSpeech::say(const std::string& text, const std::vector<float>& s
   const std::vector<std::string> sentences = target ? std::vector<std::string>{} : impl_->check(text, speaker, opts);
   if (target) report.sentences = plan(text, speaker, opts);
   const std::size_t count = target ? report.sentences.size() : sentences.size();
-  GriffinLimConfig gl;
-  gl.iterations = opts.griffin_lim_iterations;
-  gl.seed = opts.seed;
   Waveform piece;
   piece.rate = kSampleRate;
   for (std::size_t i = 0; i < count; ++i) {
@@ -166,15 +165,12 @@ SayReport TextToSpeech::say(const std::string& text, const std::vector<float>& s
       report.sentences.push_back(impl_->predict(sentences[i], speaker, opts.lang));
       impl_->fit(report.sentences.back(), opts.durations);
     }
-    // Vocoded in blocks of one second, so the first audio leaves after about a second's
-    // worth of vocoding, not a whole sentence's.
-    griffin_lim_blocks(mel(report.sentences[i], speaker, opts, i), impl_->analyzer, gl, kVocoderBlockFrames,
-                       kVocoderContextFrames, [&](const std::vector<float>& samples) {
-                         if (report.seconds == 0) report.first_audio_seconds = since();
-                         piece.samples = samples;
-                         report.seconds += piece.seconds();
-                         on_audio(piece);
-                       });
+    vocoder.vocode_stream(mel(report.sentences[i], speaker, opts, i), [&](const std::vector<float>& samples) {
+      if (report.seconds == 0) report.first_audio_seconds = since();
+      piece.samples = samples;
+      report.seconds += piece.seconds();
+      on_audio(piece);
+    });
   }
   report.wall_seconds = since();
   return report;

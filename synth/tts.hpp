@@ -1,7 +1,7 @@
 // Text -> speech in a voice: sentences -> phones (front_end) -> durations (predicted, then
-// controlled: durations.hpp) -> mel (synthesizer) -> waveform (Griffin-Lim until the neural
-// vocoder lands), one sentence at a time, so the first sentence can play while the rest is
-// still being made.
+// controlled: durations.hpp) -> mel (synthesizer) -> waveform (any wav2lip-16k vocoder:
+// vocoder/vocoder.hpp), one sentence at a time, so the first sentence can play while the rest
+// is still being made.
 //
 // Not thread-safe: one TextToSpeech per thread. Audio is 16 kHz mono.
 #pragma once
@@ -15,6 +15,7 @@
 #include "audio/features.hpp"
 #include "audio/waveform.hpp"
 #include "synth/durations.hpp"
+#include "vocoder/vocoder.hpp"
 
 namespace dubkit {
 
@@ -24,7 +25,6 @@ struct SayOptions {
   // phone_seconds indexes the phones of a single-sentence text (see SentencePlan::phones).
   DurationControls durations;
   std::uint64_t seed = 0;       // prenet dropout masks: same seed, same mel
-  int griffin_lim_iterations = 32;
 };
 
 struct SentencePlan {
@@ -57,8 +57,6 @@ class TextToSpeech {
   int speaker_dim() const;
   static constexpr int kSampleRate = 16000;
   static constexpr double kFramesPerSecond = 80.0;  // wav2lip-16k: hop 200
-  static constexpr int kVocoderBlockFrames = 80;     // streaming pieces: 1 s
-  static constexpr int kVocoderContextFrames = 8;    // Griffin-Lim context around each block
 
   // Phones and durations of every sentence (no decoding: cheap). Throws InvalidArgument for
   // empty text, a language the model does not know, a phone it has no symbol for, a speaker
@@ -68,10 +66,11 @@ class TextToSpeech {
   // the seed between sentences.
   FeatureMatrix mel(const SentencePlan& sentence, const std::vector<float>& speaker, const SayOptions& opts,
                     std::size_t index);
-  // Plans everything, then makes each sentence's audio (exactly total_frames * 200 samples)
-  // and hands it over in pieces of about one second as soon as each exists.
+  // Plans each sentence, then makes its audio (exactly total_frames * 200 samples) through
+  // `vocoder` and hands it over as soon as it exists (Griffin-Lim: in pieces of about a
+  // second). Throws InvalidArgument when the vocoder does not take wav2lip-16k mels.
   SayReport say(const std::string& text, const std::vector<float>& speaker, const SayOptions& opts,
-                const std::function<void(const Waveform&)>& on_audio);
+                const Vocoder& vocoder, const std::function<void(const Waveform&)>& on_audio);
 
  private:
   struct Impl;

@@ -4,13 +4,13 @@
 #include <memory>
 
 #include "audio/io.hpp"
+#include "audio/mel_file.hpp"
 #include "audio/level.hpp"
 #include "audio/mel_preset.hpp"
 #include "audio/resample.hpp"
 #include "audio/spectrogram_image.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
-#include "core/safetensors.hpp"
 #include "tools/commands.hpp"
 
 namespace dubkit::cli {
@@ -123,10 +123,8 @@ void add_mel(CLI::App& audio) {
       write_spectrogram_png(o->out, m, fps, o->in + "  |  " + p.name + "  |  " + std::to_string(m.rows) +
                                                " x " + std::to_string(m.cols) + " frames", {o->in});
     } else {
-      TensorDict d;
-      d.add("mel", HostTensor::from_float({m.rows, m.cols}, m.data));
-      write_safetensors(o->out, d, {{"preset", p.name}, {"sample_rate", std::to_string(p.sample_rate)},
-                                    {"hop", std::to_string(p.stft.hop)}, {"source", o->in}});
+      write_mel_file(o->out, m, p.name,
+                     {{"sample_rate", std::to_string(p.sample_rate)}, {"hop", std::to_string(p.stft.hop)}, {"source", o->in}});
     }
     if (o->json)
       print_json({{"output", o->out}, {"preset", p.name}, {"features", m.rows}, {"frames", m.cols},

@@ -38,7 +38,8 @@ std::pair<std::size_t, double> parse_phone_duration(const std::string& v) {
 
 void register_say(CLI::App& app) {
   struct Opts {
-    std::string voice, text, synthesizer, out;
+    std::string voice, text, synthesizer, out, vocoder = "default";
+    int griffin_lim_iterations = 32;
     SayOptions say;
     double duration = std::nan("");  // not given
     std::vector<std::string> phone_durations;
@@ -60,7 +61,10 @@ void register_say(CLI::App& app) {
   cmd->add_flag("--play", o->play, "Play while synthesising (first sentence starts before the rest is done)");
   cmd->add_option("--synthesizer", o->synthesizer, std::string("Synthesizer (default: models/") + kDefaultSynthesizer + ")");
   cmd->add_option("--seed", o->say.seed, "Seed of the prenet dropout (same seed, same audio)")->capture_default_str();
-  cmd->add_option("--griffin-lim-iterations", o->say.griffin_lim_iterations, "Griffin-Lim iterations")->capture_default_str();
+  cmd->add_option("--vocoder", o->vocoder, std::string("Vocoder: default (models/") + kDefaultVocoder + "), griffinlim, or a file")
+      ->capture_default_str();
+  cmd->add_option("--griffin-lim-iterations", o->griffin_lim_iterations, "Griffin-Lim iterations (--vocoder griffinlim)")
+      ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print sentences, phones, durations and timings as JSON");
   cmd->footer("Example: dubkit say --voice actor.voice --text \"Good morning. How are you today?\" -o hello.wav\n"
               "         echo \"Buenos días.\" | dubkit say --voice actor.voice --lang es --text - --duration 1.5 -o es.wav");
@@ -81,11 +85,12 @@ void register_say(CLI::App& app) {
     if (!tts.encoder().empty() && tts.encoder() != profile.encoder)
       throw InvalidArgument(o->voice + " was made with the encoder '" + profile.encoder + "', the synthesizer expects '" +
                             tts.encoder() + "': enroll the voice again with that encoder");
+    const std::unique_ptr<Vocoder> vocoder = open_vocoder(vocoder_spec(o->vocoder), o->griffin_lim_iterations);
     std::optional<PlaybackStream> player;
     if (o->play) player.emplace(TextToSpeech::kSampleRate);
     Waveform all;
     all.rate = TextToSpeech::kSampleRate;
-    const SayReport r = tts.say(o->text, profile.embedding, o->say, [&](const Waveform& w) {
+    const SayReport r = tts.say(o->text, profile.embedding, o->say, *vocoder, [&](const Waveform& w) {
       if (player) player->write(w.samples);
       all.samples.insert(all.samples.end(), w.samples.begin(), w.samples.end());
     });
@@ -103,7 +108,7 @@ void register_say(CLI::App& app) {
         first += s.phones.size();
         sentences.push_back({{"text", s.text}, {"seconds", s.durations.seconds}, {"stretch", s.durations.stretch}, {"phones", phones}});
       }
-      print_json({{"output", o->out}, {"voice", profile.name}, {"consent", profile.consent_reference},
+      print_json({{"output", o->out}, {"voice", profile.name}, {"vocoder", vocoder->name()}, {"consent", profile.consent_reference},
                   {"consent_verified", profile.consent_verified}, {"seconds", double(all.samples.size()) / all.rate},
                   {"first_audio_seconds", r.first_audio_seconds}, {"wall_seconds", r.wall_seconds},
                   {"sentences", sentences}});

@@ -17,11 +17,14 @@ void register_synth(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
+  o->e.vocoder = "default";  // what say uses
   auto* cmd = synth->add_subcommand(
       "eval", "WER (PocketSphinx) of synthesised vs ground-truth speech, speaker similarity and duration accuracy on held-out speakers");
   cmd->add_option("--corpus", o->e.corpus_dir, "Corpus directory (dubkit corpus build)")->required();
   cmd->add_option("--synthesizer", o->e.synthesizer_path, std::string("Synthesizer (default: models/") + kDefaultSynthesizer + ")");
   cmd->add_option("--encoder", o->e.encoder_path, std::string("Speaker encoder (default: models/") + kDefaultEncoder + ")");
+  cmd->add_option("--vocoder", o->e.vocoder, std::string("Vocoder: default (models/") + kDefaultVocoder + "), griffinlim, or a file")
+      ->capture_default_str();
   cmd->add_option("--split", o->e.split, "Speakers of this split")->capture_default_str();
   cmd->add_option("--lang", o->e.lang, "Language")->capture_default_str();
   cmd->add_option("--sentences", o->e.sentences, "Held-out sentences (dealt round-robin to the speakers)")->capture_default_str();
@@ -34,6 +37,7 @@ void register_synth(CLI::App& app) {
   cmd->callback([o] {
     o->e.synthesizer_path = model_path(o->e.synthesizer_path, kDefaultSynthesizer, "--synthesizer");
     o->e.encoder_path = model_path(o->e.encoder_path, kDefaultEncoder, "--encoder");
+    o->e.vocoder = vocoder_spec(o->e.vocoder);
     Progress progress("synth eval", o->e.sentences, !o->json);
     const nlohmann::ordered_json r = evaluate_synthesizer(o->e, [&](int done, int) { progress.update(done); });
     progress.done();

@@ -1,4 +1,4 @@
-// dubkit train encoder | synth
+// dubkit train encoder | synth | vocoder
 #include <cstdio>
 #include <memory>
 
@@ -6,6 +6,7 @@
 #include "tools/commands.hpp"
 #include "train/encoder_trainer.hpp"
 #include "train/synth_trainer.hpp"
+#include "train/vocoder_trainer.hpp"
 
 namespace dubkit::cli {
 
@@ -64,6 +65,63 @@ void register_train_synth(CLI::App* train) {
   });
 }
 
+void register_train_vocoder(CLI::App* train) {
+  struct Opts {
+    VocoderTrainOptions v;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  ConvNextVocoderConfig& m = o->v.model;
+  auto* cmd = train->add_subcommand(
+      "vocoder", "Train a vocoder with the HiFi-GAN recipe (checkpoints, loss.csv/png, val/ WAVs, vocoder.safetensors)");
+  cmd->add_option("--corpus", o->v.corpus_dir, "Corpus directory (dubkit corpus build)")->required();
+  cmd->add_option("--out", o->v.out_dir, "Output directory")->required();
+  cmd->add_option("--arch", o->v.architecture, "Generator: convnext-istft (the default vocoder's) or hifigan")
+      ->check(CLI::IsMember({"convnext-istft", "hifigan"}))->capture_default_str();
+  cmd->add_option("--config", o->v.hifigan_config, "HiFi-GAN config.json (with --arch hifigan; add \"mel_preset\": \"wav2lip-16k\" and a hop of 200 for the corpus)");
+  cmd->add_option("--init", o->v.init, "Generator weights to start from (dubkit vocoder file or public HiFi-GAN checkpoint)");
+  cmd->add_option("--finetune-synth", o->v.finetune_synth, "Synthesizer whose teacher-forced mels replace the analysed ones");
+  cmd->add_option("--encoder", o->v.encoder_path, std::string("Speaker encoder for --finetune-synth (default: models/") + kDefaultEncoder + ")");
+  cmd->add_option("--steps", o->v.steps, "Total optimisation steps")->capture_default_str();
+  cmd->add_option("--batch", o->v.batch, "Excerpts per step")->capture_default_str();
+  cmd->add_option("--segment", o->v.segment, "Samples per excerpt")->capture_default_str();
+  cmd->add_option("--lr", o->v.lr, "Peak learning rate (AdamW, both networks)")->capture_default_str();
+  cmd->add_option("--warmup", o->v.warmup, "Warm-up steps")->capture_default_str();
+  cmd->add_option("--gan-start", o->v.gan_start, "Steps of reconstruction losses only before the discriminators join")->capture_default_str();
+  cmd->add_option("--disc-width", o->v.disc_width, "Discriminator channels relative to the public recipe")->capture_default_str();
+  cmd->add_option("--mel-weight", o->v.mel_weight, "Weight of the log-mel L1 loss")->capture_default_str();
+  cmd->add_option("--stft-weight", o->v.stft_weight, "Weight of the multi-resolution STFT loss")->capture_default_str();
+  cmd->add_option("--fm-weight", o->v.fm_weight, "Weight of the feature-matching loss")->capture_default_str();
+  cmd->add_option("--dim", m.dim, "convnext-istft: channels")->capture_default_str();
+  cmd->add_option("--intermediate", m.intermediate, "convnext-istft: MLP width")->capture_default_str();
+  cmd->add_option("--layers", m.layers, "convnext-istft: blocks")->capture_default_str();
+  cmd->add_option("--max-utterances", o->v.max_utterances, "Use the first N train utterances (0 = all)")->capture_default_str();
+  cmd->add_option("--checkpoint-every", o->v.checkpoint_every, "Steps between checkpoints")->capture_default_str();
+  cmd->add_option("--validate-every", o->v.validate_every, "Steps between validations")->capture_default_str();
+  cmd->add_option("--seed", o->v.seed, "Seed (initialisation, excerpts)")->capture_default_str();
+  cmd->add_option("--threads", o->v.threads, "CPU threads")->capture_default_str();
+  cmd->add_flag("--resume", o->v.resume, "Continue from the latest checkpoint in --out");
+  cmd->add_flag("--half", o->v.half, "Write the final model in float16");
+  cmd->add_flag("--json", o->json, "Print the report as JSON");
+  cmd->footer("Example: dubkit train vocoder --corpus corpus --out runs/vocoder --steps 6000 --gan-start 2000\n"
+              "Resume:  dubkit train vocoder --corpus corpus --out runs/vocoder --steps 6000 --gan-start 2000 --resume\n"
+              "Fine-tune on synthesizer output: --init runs/vocoder/vocoder.safetensors --finetune-synth models/synthesizer.safetensors");
+  cmd->callback([o] {
+    if (!o->v.finetune_synth.empty()) o->v.encoder_path = model_path(o->v.encoder_path, kDefaultEncoder, "--encoder");
+    if (!o->json) std::fprintf(stderr, "train vocoder: reading %s\n", o->v.corpus_dir.c_str());
+    Progress progress("train vocoder", o->v.steps, !o->json);
+    const VocoderTrainReport r = train_vocoder(o->v, [&](long step, double) { progress.update(step); });
+    progress.done();
+    if (o->json) {
+      print_json({{"steps", r.steps}, {"final_loss", r.final_loss}, {"val_mel_l1", r.val_mel_l1},
+                  {"seconds", r.seconds}, {"model", o->v.out_dir + "/vocoder.safetensors"}});
+      return;
+    }
+    std::printf("%ld steps, loss %.4f, val log-mel L1 %.4f, %.0f s -> %s/vocoder.safetensors\n", r.steps, r.final_loss,
+                r.val_mel_l1, r.seconds, o->v.out_dir.c_str());
+  });
+}
+
 }  // namespace
 
 void register_train(CLI::App& app) {
@@ -108,6 +166,7 @@ void register_train(CLI::App& app) {
                 r.final_loss, 100 * r.val_eer, r.threshold, r.seconds, o->e.out_dir.c_str());
   });
   register_train_synth(train);
+  register_train_vocoder(train);
 }
 
 }  // namespace dubkit::cli

@@ -1,57 +1,116 @@
-// dubkit vocode: analysis-resynthesis through a mel preset and a vocoder.
+// dubkit vocode: mel -> audio through any vocoder, from a mel file or by analysis-resynthesis.
+// dubkit vocoder eval: a vocoder measured on held-out corpus speakers.
 #include <chrono>
 #include <cstdio>
 #include <memory>
 
 #include "audio/io.hpp"
-#include "audio/mel_preset.hpp"
+#include "audio/mel_file.hpp"
 #include "audio/resample.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "tools/commands.hpp"
-#include "vocoder/griffin_lim.hpp"
+#include "train/vocoder_eval.hpp"
+#include "vocoder/vocoder.hpp"
 
 namespace dubkit::cli {
 
 void register_vocode(CLI::App& app) {
   struct Opts {
-    std::string in, out, vocoder = "griffinlim", preset = "wav2lip-16k";
-    GriffinLimConfig gl;
+    std::string in, mel, out, save_mel, vocoder = "default";
+    int griffin_lim_iterations = 60;  // offline: quality over speed (say streams with 32)
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("vocode", "Analysis-resynthesis: audio -> mel preset -> vocoder -> audio");
-  cmd->footer("Example: dubkit vocode samples/sample.wav -o /tmp/resynth.wav --vocoder griffinlim");
-  cmd->add_option("IN", o->in, "Input audio file")->required();
-  cmd->add_option("-o,--output", o->out, "Output audio file, at the preset's sample rate")->required();
-  cmd->add_option("--vocoder", o->vocoder, "Vocoder: griffinlim")
-      ->check(CLI::IsMember({"griffinlim"}))->capture_default_str();
-  cmd->add_option("--preset", o->preset, "Mel preset the audio goes through")->capture_default_str();
-  cmd->add_option("--iterations", o->gl.iterations, "Griffin-Lim iterations")->capture_default_str();
-  cmd->add_option("--momentum", o->gl.momentum, "Griffin-Lim momentum (0 = classic)")->capture_default_str();
-  cmd->add_option("--seed", o->gl.seed, "Seed of the initial phases")->capture_default_str();
+  auto* cmd = app.add_subcommand("vocode", "Mel -> audio: a mel file, or analysis-resynthesis of an audio file");
+  cmd->footer("Example: dubkit vocode samples/sample.wav -o /tmp/resynth.wav\n"
+              "         dubkit vocode --mel line.safetensors -o line.wav --vocoder griffinlim\n"
+              "         dubkit vocode speech.wav -o out.wav --vocoder generator_v1   (public HiFi-GAN, config.json beside it)");
+  cmd->add_option("IN", o->in, "Input audio (analysed with the vocoder's mel preset)");
+  cmd->add_option("--mel", o->mel, "Input mel file instead: safetensors with 'mel' [n_mels, T] and metadata 'preset' (as dubkit audio mel writes)");
+  cmd->add_option("-o,--output", o->out, "Output audio file, at the vocoder's sample rate")->required();
+  cmd->add_option("--vocoder", o->vocoder, std::string("default (models/") + kDefaultVocoder + "), griffinlim, or a vocoder file")
+      ->capture_default_str();
+  cmd->add_option("--griffin-lim-iterations", o->griffin_lim_iterations, "Griffin-Lim iterations (--vocoder griffinlim)")
+      ->capture_default_str();
+  cmd->add_option("--save-mel", o->save_mel, "Also write the mel that was vocoded (safetensors)");
   cmd->add_flag("--json", o->json, "Print a summary as JSON");
   cmd->callback([o] {
-    o->gl.validate();
-    const MelAnalyzer analyzer(mel_preset(o->preset));
-    if (analyzer.preset().scale == FeatureScale::Mfcc)
-      throw InvalidArgument("--preset " + o->preset + " holds MFCCs, which no vocoder can invert");
-    check_audio_output(o->out, analyzer.preset().sample_rate, 1, SampleFormat::Pcm16, {o->in});  // fail before the work
-    const Waveform in = resample(read_mono(o->in), analyzer.preset().sample_rate);
+    if (o->in.empty() == o->mel.empty()) throw InvalidArgument("vocode: give an input audio file or --mel, not both");
+    const std::unique_ptr<Vocoder> vocoder = open_vocoder(vocoder_spec(o->vocoder), o->griffin_lim_iterations);
+    const MelPreset& preset = vocoder->preset();
+    check_audio_output(o->out, preset.sample_rate, 1, SampleFormat::Pcm16, {o->in});  // fail before the work
+    FeatureMatrix mel;
+    std::size_t input_samples = 0;
+    if (!o->mel.empty()) {
+      MelFile f = read_mel_file(o->mel);
+      if (!f.preset.empty() && f.preset != preset.name)
+        throw InvalidArgument(o->mel + " holds " + f.preset + " features; vocoder " + vocoder->name() + " takes " + preset.name);
+      mel = std::move(f.mel);
+    } else {
+      const Waveform in = resample(read_mono(o->in), preset.sample_rate);
+      input_samples = in.samples.size();
+      mel = vocoder->analyzer().compute(in);
+    }
+    if (!o->save_mel.empty()) write_mel_file(o->save_mel, mel, preset.name);
     const auto t0 = std::chrono::steady_clock::now();
-    const FeatureMatrix mel = analyzer.compute(in);
-    Progress progress("griffin-lim", o->gl.iterations, !o->json);
-    const Waveform out = griffin_lim_from_features(mel, analyzer, o->gl,
-                                                   [&](int i) { progress.update(i); });
-    progress.done();
+    Waveform out = vocoder->vocode(mel);
+    // Resynthesis keeps the input's length (the last frame's samples run up to a hop past it).
+    if (input_samples) out.samples.resize(input_samples, 0.0f);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     write_audio(o->out, out, SampleFormat::Pcm16, {o->in});
     if (o->json)
-      print_json({{"output", o->out}, {"vocoder", o->vocoder}, {"preset", analyzer.preset().name},
+      print_json({{"output", o->out}, {"vocoder", vocoder->name()}, {"preset", preset.name},
                   {"frames", mel.cols}, {"seconds", out.seconds()}, {"real_time_factor", secs / out.seconds()}});
     else
-      std::fprintf(stderr, "wrote %s: %.2f s at %d Hz, real-time factor %.3f\n", o->out.c_str(), out.seconds(),
-                   out.rate, secs / out.seconds());
+      std::fprintf(stderr, "wrote %s: %.2f s at %d Hz with %s, real-time factor %.3f\n", o->out.c_str(), out.seconds(),
+                   out.rate, vocoder->name().c_str(), secs / out.seconds());
+  });
+}
+
+}  // namespace dubkit::cli
+
+namespace dubkit::cli {
+
+void register_vocoder(CLI::App& app) {
+  auto* group = app.add_subcommand("vocoder", "Measure vocoders");
+  group->require_subcommand(1);
+  struct Opts {
+    VocoderEvalOptions e;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  o->e.vocoder = "default";
+  auto* cmd = group->add_subcommand(
+      "eval", "Analysis-resynthesis of held-out speakers: PocketSphinx WER and mel-cepstral distortion, next to Griffin-Lim's");
+  cmd->add_option("--corpus", o->e.corpus_dir, "Corpus directory (dubkit corpus build)")->required();
+  cmd->add_option("--vocoder", o->e.vocoder, std::string("default (models/") + kDefaultVocoder + "), griffinlim, or a vocoder file")
+      ->capture_default_str();
+  cmd->add_option("--split", o->e.split, "Speakers of this split")->capture_default_str();
+  cmd->add_option("--lang", o->e.lang, "Language")->capture_default_str();
+  cmd->add_option("--utterances", o->e.utterances, "Utterances, dealt round-robin over the speakers")->capture_default_str();
+  cmd->add_option("--griffin-lim-iterations", o->e.griffin_lim_iterations, "Griffin-Lim iterations of the reference point")
+      ->capture_default_str();
+  cmd->add_option("--keep-audio", o->e.keep_audio_dir, "Write original, vocoded and Griffin-Lim WAVs here");
+  cmd->add_flag("!--no-wer", o->e.recognise, "Skip speech recognition (PocketSphinx has only an English model)");
+  cmd->add_flag("--json", o->json, "Print the full report (one row per utterance) as JSON");
+  cmd->footer("Example: dubkit vocoder eval --corpus corpus --split test --utterances 40 --json");
+  cmd->callback([o] {
+    o->e.vocoder = vocoder_spec(o->e.vocoder);
+    Progress progress("vocoder eval", o->e.utterances, !o->json);
+    const nlohmann::ordered_json r = evaluate_vocoder(o->e, [&](int done, int) { progress.update(done); });
+    progress.done();
+    if (o->json) {
+      print_json(r);
+      return;
+    }
+    if (r.contains("wer"))
+      std::printf("WER %.1f%% (original %.1f%%, ratio %.2f; Griffin-Lim %.1f%%) over %ld words\n", 100 * r["wer"].get<double>(),
+                  100 * r["wer_original"].get<double>(), r["wer_ratio"].get<double>(), 100 * r["wer_griffinlim"].get<double>(),
+                  r["words"].get<long>());
+    std::printf("mel-cepstral distortion %.2f dB (Griffin-Lim %.2f dB); real-time factor %.4f (Griffin-Lim %.3f)\n",
+                r["mcd"].get<double>(), r["mcd_griffinlim"].get<double>(), r["real_time_factor"].get<double>(),
+                r["real_time_factor_griffinlim"].get<double>());
   });
 }
 

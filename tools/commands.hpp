@@ -19,6 +19,7 @@ void register_text(CLI::App& app);
 void register_train(CLI::App& app);
 void register_voice(CLI::App& app);
 void register_vocode(CLI::App& app);
+void register_vocoder(CLI::App& app);  // vocoder eval
 
 // Prints JSON results on stdout (--json).
 void print_json(const nlohmann::ordered_json& j);
@@ -34,5 +35,9 @@ std::string model_path(const std::string& given, const std::string& default_file
 // The default models' file names.
 inline constexpr const char* kDefaultEncoder = "speaker_encoder.safetensors";
 inline constexpr const char* kDefaultSynthesizer = "synthesizer.safetensors";
+inline constexpr const char* kDefaultVocoder = "vocoder.safetensors";
+
+// --vocoder: "default" (models/vocoder.safetensors), "griffinlim", or a vocoder file.
+std::string vocoder_spec(const std::string& given);
 
 }  // namespace dubkit::cli

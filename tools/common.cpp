@@ -27,4 +27,8 @@ std::string model_path(const std::string& given, const std::string& default_file
   throw InvalidArgument("no " + flag + " given and no " + default_file + " in $DUBKIT_MODELS or models/");
 }
 
+std::string vocoder_spec(const std::string& given) {
+  return given == "default" ? model_path("", kDefaultVocoder, "--vocoder") : given;
+}
+
 }  // namespace dubkit::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   dubkit::cli::register_audio(app);
   dubkit::cli::register_devices(app);
   dubkit::cli::register_vocode(app);
+  dubkit::cli::register_vocoder(app);
   dubkit::cli::register_models(app);
   dubkit::cli::register_text(app);
   dubkit::cli::register_corpus(app);

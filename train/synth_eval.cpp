@@ -28,15 +28,6 @@ std::vector<std::string> read_lines(const std::string& path) {
   return out;
 }
 
-struct Totals {
-  long errors = 0, words = 0;
-  void add(const WordErrors& e) {
-    errors += e.substitutions + e.deletions + e.insertions;
-    words += e.reference_words;
-  }
-  double rate() const { return words ? double(errors) / words : 0.0; }
-};
-
 }  // namespace
 
 void SynthEvalOptions::validate() const {
@@ -88,8 +79,9 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
   };
   std::optional<SpeechRecognizer> asr;
   if (o.recognise) asr.emplace();
+  const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder);
 
-  Totals synth_wer, truth_wer;
+  WordErrors synth_wer, truth_wer;
   double similarity_sum = 0, truth_similarity_sum = 0, audio_seconds = 0, wall_seconds = 0;
   long closer = 0, pairs = 0, judged = 0, too_short = 0;
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
@@ -103,7 +95,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
     say.seed = o.seed + j;
     Waveform synth;
     synth.rate = TextToSpeech::kSampleRate;
-    const SayReport rep = tts.say(sentences[j], profiles[si], say, [&](const Waveform& w) {
+    const SayReport rep = tts.say(sentences[j], profiles[si], say, *vocoder, [&](const Waveform& w) {
       synth.samples.insert(synth.samples.end(), w.samples.begin(), w.samples.end());
     });
     audio_seconds += rep.seconds;
@@ -112,8 +104,8 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
     if (asr) {
       const std::string heard = asr->transcribe(synth), heard_truth = asr->transcribe(truth);
       const WordErrors e = word_errors(spoken, heard), et = word_errors(spoken, heard_truth);
-      synth_wer.add(e);
-      truth_wer.add(et);
+      synth_wer += e;
+      truth_wer += et;
       row["heard"] = heard;
       row["wer"] = e.rate();
       row["heard_truth"] = heard_truth;
@@ -164,7 +156,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
         for (double f : p.predicted_frames) natural += f / TextToSpeech::kFramesPerSecond;
       say.durations.total_seconds = natural * stretch;
       std::size_t samples = 0;
-      tts.say(sentences[j], spk, say, [&](const Waveform& w) { samples += w.samples.size(); });
+      tts.say(sentences[j], spk, say, *vocoder, [&](const Waveform& w) { samples += w.samples.size(); });
       const double produced = double(samples) / TextToSpeech::kSampleRate;
       max_error = std::max(max_error, std::abs(produced - say.durations.total_seconds) / say.durations.total_seconds);
     }
@@ -174,6 +166,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
 
   nlohmann::ordered_json report{{"corpus", o.corpus_dir},
                                 {"synthesizer", o.synthesizer_path},
+                                {"vocoder", vocoder->name()},
                                 {"encoder", o.encoder_path},
                                 {"split", o.split},
                                 {"lang", o.lang},
@@ -184,7 +177,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
     report["wer"] = synth_wer.rate();
     report["truth_wer"] = truth_wer.rate();
     report["wer_ratio"] = truth_wer.rate() > 0 ? synth_wer.rate() / truth_wer.rate() : NAN;
-    report["words"] = synth_wer.words;
+    report["words"] = synth_wer.reference_words;
   }
   report["similarity_mean"] = judged ? similarity_sum / judged : NAN;
   report["truth_similarity_mean"] = judged ? truth_similarity_sum / judged : NAN;

@@ -22,6 +22,7 @@ struct SynthEvalOptions {
   std::string corpus_dir;
   std::string synthesizer_path;
   std::string encoder_path;
+  std::string vocoder = "griffinlim";  // "griffinlim" or a vocoder file (vocoder/vocoder.hpp)
   std::string split = "test";
   std::string lang = "en";
   int sentences = 40;              // held-out sentences, dealt round-robin to the split's speakers

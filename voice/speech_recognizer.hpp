@@ -80,6 +80,14 @@ struct WordErrors {
   // (S + D + I) / N. With an empty reference N counts as 1: 0 when the hypothesis is empty
   // too, otherwise the number of inserted words (finite, and growing with each one).
   double rate() const;
+  // Sums counts, so rate() of a sum is the corpus-level rate (not a mean of per-sentence rates).
+  WordErrors& operator+=(const WordErrors& o) {
+    substitutions += o.substitutions;
+    deletions += o.deletions;
+    insertions += o.insertions;
+    reference_words += o.reference_words;
+    return *this;
+  }
 };
 
 // Both texts are normalised first: ASCII letters lowercased; ASCII characters other than

@@ -60,10 +60,10 @@ std::string error_of(TextToSpeech& tts, const std::string& text, const SayOption
 TEST_CASE("say: audio streamed in one-second pieces, sentence by sentence, repeatable", "[synth][tts]") {
   TextToSpeech tts(tiny_model());
   SayOptions o;
-  o.griffin_lim_iterations = 4;
+  const auto vocoder = open_vocoder("griffinlim", 4);
   std::vector<std::size_t> pieces;
   Waveform all;
-  const SayReport r = tts.say(kText, kSpeaker, o, [&](const Waveform& w) {
+  const SayReport r = tts.say(kText, kSpeaker, o, *vocoder, [&](const Waveform& w) {
     CHECK(w.rate == 16000);
     pieces.push_back(w.samples.size());
     all.samples.insert(all.samples.end(), w.samples.begin(), w.samples.end());
@@ -81,21 +81,21 @@ TEST_CASE("say: audio streamed in one-second pieces, sentence by sentence, repea
   CHECK(r.first_audio_seconds > 0);
   CHECK(r.first_audio_seconds < r.wall_seconds);
   Waveform again;
-  tts.say(kText, kSpeaker, o, [&](const Waveform& w) { again.samples.insert(again.samples.end(), w.samples.begin(), w.samples.end()); });
+  tts.say(kText, kSpeaker, o, *vocoder, [&](const Waveform& w) { again.samples.insert(again.samples.end(), w.samples.begin(), w.samples.end()); });
   CHECK(again.samples == all.samples);
 }
 
 TEST_CASE("say: a target duration is met for stretches 0.8x to 1.25x", "[synth][tts]") {
   TextToSpeech tts(tiny_model());
   SayOptions o;
-  o.griffin_lim_iterations = 2;
+  const auto vocoder = open_vocoder("griffinlim", 2);
   double natural = 0;
   for (const SentencePlan& p : tts.plan(kText, kSpeaker, o))
     for (double f : p.predicted_frames) natural += f / TextToSpeech::kFramesPerSecond;
   for (double stretch : {0.8, 1.0, 1.25}) {
     o.durations.total_seconds = natural * stretch;
     std::size_t samples = 0;
-    tts.say(kText, kSpeaker, o, [&](const Waveform& w) { samples += w.samples.size(); });
+    tts.say(kText, kSpeaker, o, *vocoder, [&](const Waveform& w) { samples += w.samples.size(); });
     INFO("stretch " << stretch << ", target " << o.durations.total_seconds);
     CHECK(std::abs(samples / 16000.0 - o.durations.total_seconds) / o.durations.total_seconds < 0.02);
     // Two sentences, and still the target's own frame count: shares are cut in whole frames.

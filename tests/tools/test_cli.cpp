@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -66,14 +67,14 @@ TEST_CASE("help, version and usage errors", "[e2e]") {
   CHECK(help.out.find("Example: dubkit") != std::string::npos);
   const Result sub = run_dubkit({"vocode", "--help"});
   CHECK(sub.code == 0);
-  CHECK(sub.out.find("--iterations INT=60") != std::string::npos);  // live default
+  CHECK(sub.out.find("--griffin-lim-iterations INT=60") != std::string::npos);  // live default
   const Result version = run_dubkit({"--version"});
   CHECK(version.code == 0);
   CHECK(version.out.find("dubkit ") == 0);
   CHECK(run_dubkit({}).code == 2);
   CHECK(run_dubkit({"no-such-command"}).code == 2);
   CHECK(run_dubkit({"audio", "info"}).code == 2);                                            // missing FILE
-  CHECK(run_dubkit({"vocode", kSample, "-o", "/tmp/x.wav", "--iterations", "abc"}).code == 2);  // not a number
+  CHECK(run_dubkit({"vocode", kSample, "-o", "/tmp/x.wav", "--griffin-lim-iterations", "abc"}).code == 2);  // not a number
   const Result preset = run_dubkit({"audio", "mel", kSample, "-o", "/tmp/x.safetensors", "--preset", "nope"});
   CHECK(preset.code == 2);
   CHECK(preset.err.find("unknown mel preset 'nope'") != std::string::npos);
@@ -107,13 +108,60 @@ TEST_CASE("audio info, convert and mel on the sample", "[e2e]") {
 
 TEST_CASE("vocode resynthesises through Griffin-Lim", "[e2e]") {
   const std::string dir = test::temp_dir("cli-vocode");
-  const Result r = run_dubkit({"vocode", kSample, "-o", dir + "/gl.wav", "--vocoder", "griffinlim", "--iterations", "8", "--json"});
+  const Result r = run_dubkit({"vocode", kSample, "-o", dir + "/gl.wav", "--vocoder", "griffinlim", "--griffin-lim-iterations", "8", "--json"});
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
-  CHECK(j["vocoder"] == "griffinlim");
+  CHECK(j["vocoder"] == "griffinlim (8 iterations)");
   const AudioInfo in = probe_audio(kSample), out = probe_audio(dir + "/gl.wav");
   CHECK(out.rate == 16000);
-  CHECK(std::llabs(out.frames - in.frames) < 200);  // within one hop
+  CHECK(out.frames == in.frames);  // resynthesis keeps the length
+}
+
+TEST_CASE("vocode: the default vocoder, mel files in and out, bad mels refused", "[e2e][vocoder]") {
+  const std::string dir = test::temp_dir("cli-vocode-mel");
+  const Result r = run_dubkit({"vocode", kSample, "-o", dir + "/a.wav", "--save-mel", dir + "/m.safetensors", "--json"});
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["vocoder"].get<std::string>().find("convnext-istft") == 0);
+  CHECK(j["preset"] == "wav2lip-16k");
+  CHECK(probe_audio(dir + "/a.wav").frames == probe_audio(kSample).frames);
+  CHECK(j["frames"].get<long>() == probe_audio(kSample).frames / 200 + 1);
+  CHECK(j["real_time_factor"].get<double>() < 1.0);
+  const Result from_mel = run_dubkit({"vocode", "--mel", dir + "/m.safetensors", "-o", dir + "/b.wav"});
+  CHECK(from_mel.code == 0);
+  CHECK(probe_audio(dir + "/b.wav").frames == j["frames"].get<long>() * 200);  // a mel file: a hop per frame
+  const std::vector<float> a = read_mono(dir + "/a.wav").samples, b = read_mono(dir + "/b.wav").samples;
+  CHECK(std::equal(a.begin(), a.end(), b.begin()));  // the same mel, the same audio
+
+  auto mel_file = [&](const std::string& name, std::vector<std::int64_t> shape, std::vector<float> values,
+                      std::map<std::string, std::string> meta) {
+    TensorDict d;
+    d.add("mel", HostTensor::from_float(std::move(shape), values));
+    write_safetensors(dir + "/" + name, d, meta);
+    return dir + "/" + name;
+  };
+  std::vector<float> nan_values(80 * 4, -1.0f);
+  nan_values[2 * 4 + 3] = NAN;  // band 2, frame 3
+  const std::pair<std::string, std::string> bad[] = {
+      {mel_file("other_preset.safetensors", {80, 4}, std::vector<float>(320, -1.0f), {{"preset", "hifigan-22k"}}),
+       "holds hifigan-22k features"},
+      {mel_file("bands.safetensors", {40, 4}, std::vector<float>(160, -1.0f), {}), "got 40 rows"},
+      {mel_file("nan.safetensors", {80, 4}, nan_values, {}), "frame 3 holds a non-finite value"},
+      {mel_file("empty.safetensors", {80, 0}, {}, {}), "no frames"},
+  };
+  for (const auto& [file, message] : bad) {
+    const Result e = run_dubkit({"vocode", "--mel", file, "-o", dir + "/bad.wav"});
+    CHECK(e.code == 2);
+    CHECK(e.err.find(message) != std::string::npos);
+  }
+  CHECK_FALSE(fs::exists(dir + "/bad.wav"));
+  const Result shape = run_dubkit({"vocode", "--mel", mel_file("4d.safetensors", {1, 1, 80, 4}, std::vector<float>(320, 0.f), {}),
+                                   "-o", dir + "/bad.wav"});
+  CHECK(shape.code == 1);
+  CHECK(shape.err.find("[n_mels, frames]") != std::string::npos);
+  CHECK(run_dubkit({"vocode", kSample, "--mel", dir + "/m.safetensors", "-o", dir + "/bad.wav"}).code == 2);  // both inputs
+  std::ofstream(dir + "/junk.safetensors") << "not weights";
+  CHECK(run_dubkit({"vocode", kSample, "-o", dir + "/bad.wav", "--vocoder", dir + "/junk.safetensors"}).code == 1);
 }
 
 TEST_CASE("bad inputs: clear error, non-zero exit, no output left behind", "[e2e][bad-input]") {

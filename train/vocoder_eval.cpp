@@ -1,0 +1,133 @@
+#include "train/vocoder_eval.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+
+#include "audio/io.hpp"
+#include "audio/mel_cepstral_distortion.hpp"
+#include "core/error.hpp"
+#include "corpus/manifest.hpp"
+#include "vocoder/vocoder.hpp"
+#include "voice/speech_recognizer.hpp"
+
+namespace dubkit {
+
+namespace {
+
+// The first `n` utterances of the split and language, taking each speaker's next one in turn,
+// so every speaker is heard before any is heard twice.
+std::vector<CorpusUtterance> round_robin(const std::vector<CorpusUtterance>& manifest, const VocoderEvalOptions& o) {
+  std::map<std::string, std::vector<const CorpusUtterance*>> by_speaker;
+  for (const CorpusUtterance& u : manifest)
+    if (u.split == o.split && u.lang == o.lang) by_speaker[u.speaker].push_back(&u);
+  std::vector<CorpusUtterance> out;
+  for (std::size_t round = 0; static_cast<int>(out.size()) < o.utterances; ++round) {
+    bool any = false;
+    for (const auto& [speaker, list] : by_speaker) {
+      if (round >= list.size() || static_cast<int>(out.size()) >= o.utterances) continue;
+      out.push_back(*list[round]);
+      any = true;
+    }
+    if (!any) break;
+  }
+  return out;
+}
+
+struct Timed {
+  Waveform wave;
+  double seconds = 0;
+};
+
+Timed run(const Vocoder& v, const FeatureMatrix& mel) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Timed t{v.vocode(mel), 0};
+  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return t;
+}
+
+}  // namespace
+
+void VocoderEvalOptions::validate() const {
+  auto need = [](bool ok, const std::string& what) {
+    if (!ok) throw InvalidArgument("vocoder eval: " + what);
+  };
+  need(!corpus_dir.empty(), "--corpus is required");
+  need(!vocoder.empty(), "--vocoder is required");
+  need(split == "train" || split == "val" || split == "test", "--split must be train, val or test");
+  need(utterances >= 1, "--utterances must be at least 1");
+  need(griffin_lim_iterations >= 1, "--griffin-lim-iterations must be at least 1");
+  need(!recognise || lang == "en", "word error rates need PocketSphinx's English model; pass --no-wer for --lang " + lang);
+}
+
+nlohmann::ordered_json evaluate_vocoder(const VocoderEvalOptions& o, const std::function<void(int, int)>& progress) {
+  o.validate();
+  const std::vector<CorpusUtterance> chosen = round_robin(read_manifest(o.corpus_dir), o);
+  if (chosen.empty()) throw InvalidArgument("vocoder eval: " + o.corpus_dir + " has no " + o.lang + " utterances in split " + o.split);
+  const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder), gl = open_vocoder("griffinlim", o.griffin_lim_iterations);
+  if (vocoder->preset().name != gl->preset().name)
+    throw InvalidArgument("vocoder eval: " + vocoder->name() + " takes " + vocoder->preset().name +
+                          " features; the corpus evaluation compares on wav2lip-16k (16 kHz)");
+  std::optional<SpeechRecognizer> asr;
+  if (o.recognise) asr.emplace();
+  if (!o.keep_audio_dir.empty()) std::filesystem::create_directories(o.keep_audio_dir);
+
+  WordErrors wer_original, wer_vocoded, wer_gl;
+  double mcd_sum = 0, mcd_gl_sum = 0, audio_seconds = 0, vocoder_seconds = 0, gl_seconds = 0;
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    const CorpusUtterance& u = chosen[i];
+    const Waveform original = read_mono(o.corpus_dir + "/" + u.path);
+    if (original.rate != vocoder->preset().sample_rate)
+      throw FormatError(o.corpus_dir + "/" + u.path + ": at " + std::to_string(original.rate) + " Hz, the vocoder runs at " +
+                        std::to_string(vocoder->preset().sample_rate));
+    const FeatureMatrix mel = vocoder->analyzer().compute(original);
+    const Timed voc = run(*vocoder, mel), grif = run(*gl, mel);
+    audio_seconds += original.seconds();
+    vocoder_seconds += voc.seconds;
+    gl_seconds += grif.seconds;
+    const double mcd = mel_cepstral_distortion(original, voc.wave), mcd_gl = mel_cepstral_distortion(original, grif.wave);
+    mcd_sum += mcd;
+    mcd_gl_sum += mcd_gl;
+    nlohmann::ordered_json row{{"id", u.id}, {"speaker", u.speaker}, {"seconds", original.seconds()},
+                               {"mcd", mcd}, {"mcd_griffinlim", mcd_gl}};
+    if (asr) {
+      const WordErrors eo = word_errors(u.text, asr->transcribe(original));
+      const WordErrors ev = word_errors(u.text, asr->transcribe(voc.wave));
+      const WordErrors eg = word_errors(u.text, asr->transcribe(grif.wave));
+      wer_original += eo;
+      wer_vocoded += ev;
+      wer_gl += eg;
+      row["wer_original"] = eo.rate();
+      row["wer"] = ev.rate();
+      row["wer_griffinlim"] = eg.rate();
+    }
+    if (!o.keep_audio_dir.empty()) {
+      write_audio(o.keep_audio_dir + "/" + u.id + "_original.wav", original);
+      write_audio(o.keep_audio_dir + "/" + u.id + "_vocoded.wav", voc.wave);
+      write_audio(o.keep_audio_dir + "/" + u.id + "_griffinlim.wav", grif.wave);
+    }
+    rows.push_back(row);
+    if (progress) progress(static_cast<int>(i + 1), static_cast<int>(chosen.size()));
+  }
+  const double n = static_cast<double>(chosen.size());
+  nlohmann::ordered_json report{{"corpus", o.corpus_dir}, {"vocoder", vocoder->name()}, {"griffinlim", gl->name()},
+                                {"split", o.split}, {"lang", o.lang}, {"utterances", chosen.size()},
+                                {"audio_seconds", audio_seconds},
+                                {"mcd", mcd_sum / n}, {"mcd_griffinlim", mcd_gl_sum / n},
+                                {"real_time_factor", vocoder_seconds / audio_seconds},
+                                {"real_time_factor_griffinlim", gl_seconds / audio_seconds}};
+  if (asr) {
+    report["wer_original"] = wer_original.rate();
+    report["wer"] = wer_vocoded.rate();
+    report["wer_griffinlim"] = wer_gl.rate();
+    report["wer_ratio"] = wer_original.rate() > 0 ? wer_vocoded.rate() / wer_original.rate() : NAN;
+    report["words"] = wer_original.reference_words;
+  }
+  report["rows"] = rows;
+  return report;
+}
+
+}  // namespace dubkit
