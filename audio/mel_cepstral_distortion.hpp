@@ -14,7 +14,8 @@
 
 namespace dubkit {
 
-// Throws InvalidArgument when the rates differ or either wave is shorter than one window.
+// Throws InvalidArgument when the rates differ, FormatError when either wave is shorter than one
+// analysis window (1024 samples).
 double mel_cepstral_distortion(const Waveform& reference, const Waveform& test);
 
 }  // namespace dubkit

@@ -1,8 +1,9 @@
 // Vocoder speed on 2 cores, same input, same run: the default vocoder (models/vocoder.safetensors)
 // and Griffin-Lim (32 iterations, say's setting) on 5 s of wav2lip-16k mel; HiFi-GAN V1 (public
-// architecture, random weights: speed does not depend on them) on 2 s of hifigan-22k mel, run
-// the way dubkit runs it (weight norm folded at load, InferenceMode) and the way a plain
-// LibTorch call does (autograd recording the graph). Ratios are printed at the end.
+// architecture, random weights: speed does not depend on them) on 2 s of hifigan-22k mel, the
+// same module run the way dubkit runs it (InferenceMode: no autograd bookkeeping, weight norm
+// already folded at load as for every dubkit HiFi-GAN) and the way a plain LibTorch call runs
+// (autograd recording the graph). Ratios are printed at the end.
 #include <benchmark/benchmark.h>
 
 #include <cmath>

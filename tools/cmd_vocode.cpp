@@ -7,6 +7,7 @@
 #include "audio/io.hpp"
 #include "audio/mel_file.hpp"
 #include "audio/resample.hpp"
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "tools/commands.hpp"
@@ -36,10 +37,12 @@ void register_vocode(CLI::App& app) {
   cmd->add_option("--save-mel", o->save_mel, "Also write the mel that was vocoded (safetensors)");
   cmd->add_flag("--json", o->json, "Print a summary as JSON");
   cmd->callback([o] {
-    if (o->in.empty() == o->mel.empty()) throw InvalidArgument("vocode: give an input audio file or --mel, not both");
+    if (o->in.empty() == o->mel.empty()) throw InvalidArgument("vocode: give exactly one input: an audio file or --mel");
+    const std::string input = o->in.empty() ? o->mel : o->in;
     const std::unique_ptr<Vocoder> vocoder = open_vocoder(vocoder_spec(o->vocoder), o->griffin_lim_iterations);
     const MelPreset& preset = vocoder->preset();
-    check_audio_output(o->out, preset.sample_rate, 1, SampleFormat::Pcm16, {o->in});  // fail before the work
+    check_audio_output(o->out, preset.sample_rate, 1, SampleFormat::Pcm16, {input});  // fail before the work
+    if (!o->save_mel.empty()) check_output_path(o->save_mel, {input, o->out});
     FeatureMatrix mel;
     std::size_t input_samples = 0;
     if (!o->mel.empty()) {
@@ -47,18 +50,23 @@ void register_vocode(CLI::App& app) {
       if (!f.preset.empty() && f.preset != preset.name)
         throw InvalidArgument(o->mel + " holds " + f.preset + " features; vocoder " + vocoder->name() + " takes " + preset.name);
       mel = std::move(f.mel);
+      try {
+        vocoder->check_mel(mel);
+      } catch (const InvalidArgument& e) {
+        throw FormatError(o->mel + ": " + e.what());  // the file's content is at fault, not the command line
+      }
     } else {
       const Waveform in = resample(read_mono(o->in), preset.sample_rate);
       input_samples = in.samples.size();
       mel = vocoder->analyzer().compute(in);
     }
-    if (!o->save_mel.empty()) write_mel_file(o->save_mel, mel, preset.name);
     const auto t0 = std::chrono::steady_clock::now();
     Waveform out = vocoder->vocode(mel);
     // Resynthesis keeps the input's length (the last frame's samples run up to a hop past it).
     if (input_samples) out.samples.resize(input_samples, 0.0f);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    write_audio(o->out, out, SampleFormat::Pcm16, {o->in});
+    write_audio(o->out, out, SampleFormat::Pcm16, {input});
+    if (!o->save_mel.empty()) write_mel_file(o->save_mel, mel, preset.name);
     if (o->json)
       print_json({{"output", o->out}, {"vocoder", vocoder->name()}, {"preset", preset.name},
                   {"frames", mel.cols}, {"seconds", out.seconds()}, {"real_time_factor", secs / out.seconds()}});

@@ -5,7 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "audio/filterbank.hpp"
 #include "audio/io.hpp"
@@ -15,6 +16,7 @@
 #include "core/safetensors.hpp"
 #include "core/torch_bridge.hpp"
 #include "core/weight_file.hpp"
+#include "core/atomic_file.hpp"
 #include "corpus/manifest.hpp"
 #include "corpus/perturb.hpp"
 #include "synth/synthesizer.hpp"
@@ -32,14 +34,6 @@ namespace dubkit {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw IoError(path + ": cannot open");
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 // The generator being trained, whichever architecture.
 struct Generator {
@@ -60,13 +54,13 @@ Generator make_generator(const VocoderTrainOptions& o) {
     g.preset = o.model.mel_preset;
     g.hop = o.model.hop;
   } else {
-    const HifiGanConfig c = HifiGanConfig::from_json(read_text(o.hifigan_config), o.hifigan_config);
+    const HifiGanConfig c = HifiGanConfig::from_file(o.hifigan_config);
     HifiGanGenerator m(c);
     g.module = m.ptr();
     g.forward = [m](const torch::Tensor& mel) mutable { return m->forward(mel).squeeze(1); };
     g.config_json = c.to_json();
     g.preset = c.mel_preset;
-    g.hop = c.hop();
+    g.hop = static_cast<int>(c.hop());
   }
   return g;
 }
@@ -167,6 +161,32 @@ struct Data {
   std::vector<Clip> train, val;
 };
 
+// The options that make a run what it is, kept in OUT/run.json: a resumed run must use the same
+// ones (--steps may change: it only moves where the schedule ends).
+nlohmann::json run_identity(const VocoderTrainOptions& o, const Generator& g) {
+  return {{"corpus", fs::weakly_canonical(o.corpus_dir).string()}, {"architecture", g.architecture},
+          {"config", g.config_json}, {"init", o.init}, {"finetune_synth", o.finetune_synth}, {"batch", o.batch},
+          {"segment", o.segment}, {"lr", o.lr}, {"warmup", o.warmup}, {"gan_start", o.gan_start},
+          {"disc_width", o.disc_width}, {"mel_weight", o.mel_weight}, {"stft_weight", o.stft_weight},
+          {"fm_weight", o.fm_weight}, {"clip", o.clip}, {"max_utterances", o.max_utterances}, {"seed", o.seed}};
+}
+
+void check_run_identity(const VocoderTrainOptions& o, const Generator& g) {
+  const std::string path = o.out_dir + "/run.json";
+  const nlohmann::json now = run_identity(o, g);
+  if (!o.resume) {
+    write_file_atomic(path, now.dump(1) + "\n");
+    return;
+  }
+  std::ifstream f(path);
+  const nlohmann::json before = nlohmann::json::parse(f, nullptr, false);
+  if (before.is_discarded()) throw FormatError(path + ": missing or not JSON; cannot check the resumed run's options");
+  for (const auto& [key, value] : now.items())
+    if (!before.contains(key) || before[key] != value)
+      throw InvalidArgument("train vocoder --resume: '" + key + "' was " + (before.contains(key) ? before[key].dump() : "unset") +
+                            " in " + path + ", now " + value.dump() + "; resume with the run's own options");
+}
+
 Data load_data(const VocoderTrainOptions& o, const MelAnalyzer& analyzer) {
   std::unique_ptr<SynthMels> synth;
   if (!o.finetune_synth.empty()) synth = std::make_unique<SynthMels>(o.finetune_synth, o.encoder_path);
@@ -262,7 +282,8 @@ void VocoderTrainOptions::validate() const {
   need(finetune_synth.empty() || !encoder_path.empty(), "--finetune-synth needs --encoder");
   need(steps >= 1, "--steps must be at least 1");
   need(batch >= 1, "--batch must be at least 1");
-  need(segment >= 1024 && segment <= 65536, "--segment must be in [1024, 65536] samples");
+  // The 2048-point loss STFT reflects 1024 samples at each end, which needs more than that.
+  need(segment > 1024 && segment <= 65536, "--segment must be in [1025, 65536] samples");
   need(lr > 0 && lr < 1, "--lr must be in (0, 1)");
   need(warmup >= 1, "--warmup must be at least 1");
   need(gan_start >= 0, "--gan-start must not be negative");
@@ -288,6 +309,7 @@ VocoderTrainReport train_vocoder(const VocoderTrainOptions& o, const std::functi
   const MelAnalyzer analyzer(mel_preset(g.preset));
   if (analyzer.preset().stft.hop != g.hop)
     throw InvalidArgument("train vocoder: the generator's hop " + std::to_string(g.hop) + " differs from preset " + g.preset + "'s");
+  check_run_identity(o, g);
   Discriminators disc(o.disc_width);
   if (!o.init.empty() && !o.resume) load_weights(*g.module, load_weight_file(o.init, {/*fold_weight_norm=*/true}), o.init);
   const auto adamw = [&](double wd) { return torch::optim::AdamWOptions(o.lr).betas({0.8, 0.99}).weight_decay(wd); };

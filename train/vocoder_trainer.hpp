@@ -15,6 +15,14 @@
 // The excerpts of step s depend only on (seed, s), so a resumed run continues exactly as an
 // uninterrupted one.
 //
+// OUT/run.json holds the options that define the run; --resume refuses different ones (except
+// --steps).
+//
+// Where it departs from the public recipe, for 2 CPU cores: AdamW at 5e-4 with warm-up and cosine
+// decay (public: 2e-4, exponential decay per epoch); no weight norm or spectral norm, and
+// LibTorch's default initialisation (public: N(0, 0.01) for the generator's convolutions);
+// narrower discriminators (`disc_width`); the reconstruction-only start.
+//
 // OUT/checkpoints/step_NNNNNNN/ (generator.safetensors, discriminators.safetensors, Adam states),
 // OUT/loss.csv + loss.png, OUT/val/step_NNNNNNN.wav + .png every `validate_every` steps; final
 // model OUT/vocoder.safetensors.
@@ -33,17 +41,17 @@ struct VocoderTrainOptions {
   std::string out_dir;
   std::string architecture = "convnext-istft";  // or "hifigan"
   ConvNextVocoderConfig model;    // the convnext-istft network's size
-  std::string hifigan_config;     // config.json for "hifigan" (its mel_preset must be a 16 kHz preset)
+  std::string hifigan_config;     // config.json for "hifigan" (its mel_preset's rate must be the corpus's)
   std::string init;               // generator weights to start from (a dubkit vocoder file)
   std::string finetune_synth;     // synthesizer whose teacher-forced mels replace the analysed ones
   std::string encoder_path;       // speaker encoder for the synthesizer's conditioning (with finetune_synth)
-  long steps = 6000;              // total optimisation steps
+  long steps = 5000;              // total optimisation steps
   int batch = 8;                  // excerpts per step
   int segment = 8000;             // samples per excerpt (a multiple of the hop: 40 frames, 0.5 s)
   double lr = 5e-4;               // peak AdamW learning rate (generator and discriminators)
   long warmup = 200;              // linear warm-up, then cosine decay to lr / 20
-  long gan_start = 0;             // steps before the discriminators join
-  double disc_width = 0.25;       // discriminator channels relative to the public recipe
+  long gan_start = 3000;          // steps before the discriminators join
+  double disc_width = 0.125;      // discriminator channels relative to the public recipe
   double mel_weight = 45.0;
   double stft_weight = 2.5;
   double fm_weight = 2.0;

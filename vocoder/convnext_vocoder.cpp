@@ -16,8 +16,9 @@ void ConvNextVocoderConfig::validate() const {
   need(layers >= 1 && layers <= 64, "layers", std::to_string(layers) + " is outside 1..64");
   need(kernel >= 1 && kernel <= 31 && kernel % 2 == 1, "kernel", std::to_string(kernel) + " must be odd, 1..31");
   need(n_fft >= 16 && n_fft <= 8192 && n_fft % 2 == 0, "n_fft", std::to_string(n_fft) + " must be even, 16..8192");
-  // The inverse STFT needs overlapping windows to cover every sample.
-  need(hop >= 1 && 2 * hop <= n_fft, "hop", std::to_string(hop) + " must be in 1..n_fft/2");
+  // At least 4 windows over every sample: with fewer, the inverse STFT divides the output's last
+  // samples by the tail of a single window.
+  need(hop >= 1 && 4 * hop <= n_fft, "hop", std::to_string(hop) + " must be in 1..n_fft/4");
   need(sample_rate >= 8000 && sample_rate <= 192000, "sample_rate", std::to_string(sample_rate) + " is outside 8000..192000");
 }
 

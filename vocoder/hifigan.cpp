@@ -1,5 +1,9 @@
 #include "vocoder/hifigan.hpp"
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "core/checkpoint.hpp"
@@ -26,9 +30,9 @@ torch::nn::Conv1d conv(int in, int out, int kernel, int dilation) {
 
 }  // namespace
 
-int HifiGanConfig::hop() const {
-  int h = 1;
-  for (int u : upsample_rates) h *= u;
+long HifiGanConfig::hop() const {
+  long h = 1;
+  for (int u : upsample_rates) h = std::min(h * std::max(u, 1), 1L << 30);  // unvalidated lists must not overflow
   return h;
 }
 
@@ -63,6 +67,7 @@ void HifiGanConfig::validate() const {
   }
   require(num_mels >= 1 && num_mels <= 512, "num_mels", std::to_string(num_mels) + " is outside 1..512");
   require(sampling_rate >= 8000 && sampling_rate <= 192000, "sampling_rate", std::to_string(sampling_rate) + " is outside 8000..192000");
+  require(hop() <= 65536, "upsample_rates", "multiply to " + std::to_string(hop()) + ", above 65536 samples per frame");
   require(hop_size == hop(), "hop_size", std::to_string(hop_size) + " must equal the product of upsample_rates (" + std::to_string(hop()) + ")");
 }
 
@@ -86,7 +91,7 @@ HifiGanConfig HifiGanConfig::from_json(const std::string& text, const std::strin
   get("resblock_dilation_sizes", c.resblock_dilation_sizes);
   get("num_mels", c.num_mels);
   get("sampling_rate", c.sampling_rate);
-  c.hop_size = c.hop();  // the public configs always agree; check it when given
+  c.hop_size = static_cast<int>(c.hop());  // the public configs always agree; checked when given
   get("hop_size", c.hop_size);
   get("mel_preset", c.mel_preset);
   try {
@@ -95,6 +100,14 @@ HifiGanConfig HifiGanConfig::from_json(const std::string& text, const std::strin
     throw FormatError(source + ": " + e.what());
   }
   return c;
+}
+
+HifiGanConfig HifiGanConfig::from_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw IoError(path + ": cannot open");
+  std::stringstream s;
+  s << f.rdbuf();
+  return from_json(s.str(), path);
 }
 
 std::string HifiGanConfig::to_json() const {

@@ -35,11 +35,13 @@ struct HifiGanConfig {
   int hop_size = 256;                                 // samples per mel frame; must equal prod(upsample_rates)
   std::string mel_preset = "hifigan-22k";             // dubkit preset of the input features
 
-  int hop() const;                                    // prod(upsample_rates)
+  long hop() const;                                   // prod(upsample_rates) (saturates far above any valid hop)
   void validate() const;                              // throws InvalidArgument naming the field
   // The public config.json (unknown keys such as batch_size are ignored; "mel_preset" is
   // dubkit's own). Throws FormatError naming `source` and the field.
   static HifiGanConfig from_json(const std::string& json, const std::string& source);
+  // The same from a file (IoError when unreadable).
+  static HifiGanConfig from_file(const std::string& path);
   std::string to_json() const;
   // The public V1/V2/V3 configs (22050 Hz) by name: "v1", "v2", "v3".
   static HifiGanConfig named(const std::string& name);
@@ -76,10 +78,9 @@ class HifiGanGeneratorImpl : public torch::nn::Module {
 };
 TORCH_MODULE(HifiGanGenerator);
 
-// A public checkpoint ({'generator': ...} .pt, weight norm folded here) with its config, or a
-// dubkit safetensors file whose metadata holds the config ("dubkit.config"). Throws FormatError
-// naming the file and tensor (expected vs found shape) on any mismatch. Returns the model in
-// eval mode.
+// Weights for `config` from a public checkpoint ({'generator': ...} .pt, weight norm folded
+// here) or a safetensors file. Throws FormatError naming the file and tensor (expected vs found
+// shape) on any mismatch. Returns the model in eval mode.
 HifiGanGenerator load_hifigan(const std::string& path, const HifiGanConfig& config);
 
 }  // namespace dubkit

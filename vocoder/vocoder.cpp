@@ -2,8 +2,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
@@ -35,10 +33,13 @@ Waveform to_waveform(const torch::Tensor& audio, int rate) {
 
 class GriffinLimVocoder final : public Vocoder {
  public:
-  explicit GriffinLimVocoder(int iterations) : Vocoder("wav2lip-16k") { config_.iterations = iterations; config_.validate(); }
+  explicit GriffinLimVocoder(int iterations) : Vocoder("wav2lip-16k", "griffinlim", 80, 200, 16000) {
+    config_.iterations = iterations;
+    config_.validate();
+  }
   std::string name() const override { return "griffinlim (" + std::to_string(config_.iterations) + " iterations)"; }
   void vocode_stream(const FeatureMatrix& mel, const std::function<void(const std::vector<float>&)>& on_audio) const override {
-    check(mel);
+    check_mel(mel);
     griffin_lim_blocks(mel, analyzer(), config_, kBlockFrames, kContextFrames, on_audio);
   }
 
@@ -61,10 +62,9 @@ class GriffinLimVocoder final : public Vocoder {
 class ConvNextVocoderRunner final : public Vocoder {
  public:
   ConvNextVocoderRunner(ConvNextVocoder model, std::string source)
-      : Vocoder(model->config().mel_preset), model_(std::move(model)), source_(std::move(source)) {
-    if (preset().stft.hop != model_->config().hop || preset().sample_rate != model_->config().sample_rate)
-      throw FormatError(source_ + ": the vocoder's hop/rate disagree with its preset " + preset().name);
-  }
+      : Vocoder(model->config().mel_preset, source, model->config().n_mels, model->config().hop, model->config().sample_rate),
+        model_(std::move(model)),
+        source_(std::move(source)) {}
   std::string name() const override { return "convnext-istft " + source_; }
 
  protected:
@@ -81,11 +81,10 @@ class ConvNextVocoderRunner final : public Vocoder {
 class HifiGanRunner final : public Vocoder {
  public:
   HifiGanRunner(HifiGanGenerator model, std::string source)
-      : Vocoder(model->config().mel_preset), model_(std::move(model)), source_(std::move(source)) {
-    if (preset().stft.hop != model_->config().hop() || preset().sample_rate != model_->config().sampling_rate)
-      throw FormatError(source_ + ": HiFi-GAN hop " + std::to_string(model_->config().hop()) + " / rate " +
-                        std::to_string(model_->config().sampling_rate) + " disagree with its preset " + preset().name);
-  }
+      : Vocoder(model->config().mel_preset, source, model->config().num_mels, model->config().hop(),
+                model->config().sampling_rate),
+        model_(std::move(model)),
+        source_(std::move(source)) {}
   std::string name() const override { return "hifigan " + source_; }
 
  protected:
@@ -101,43 +100,55 @@ class HifiGanRunner final : public Vocoder {
 
 class WaveRNNRunner final : public Vocoder {
  public:
-  WaveRNNRunner(WaveRNN model, std::string source) : Vocoder("wav2lip-16k"), model_(std::move(model)), source_(std::move(source)) {
+  WaveRNNRunner(WaveRNN model, std::string source)
+      : Vocoder("wav2lip-16k", source, model->config().feat_dims, model->config().hop_length, model->config().sample_rate),
+        model_(std::move(model)),
+        source_(std::move(source)) {
+    if (model_->config().mel_max_abs != 4.0)
+      throw FormatError(source_ + ": WaveRNN mel_max_abs " + std::to_string(model_->config().mel_max_abs) +
+                        " is not the wav2lip-16k range (4)");
     options_.seed = 0;  // the same mel gives the same audio
   }
   std::string name() const override { return "wavernn " + source_; }
 
  protected:
   Waveform run(const FeatureMatrix& mel) const override {
-    // WaveRNN makes (T - 1) * hop samples, ending at the last frame's centre; one silent frame
-    // more gives the T * hop every vocoder here returns.
-    FeatureMatrix padded(mel.rows, mel.cols + 1);
-    for (int r = 0; r < mel.rows; ++r) {
+    // WaveRNN makes (T - 1) * hop samples, ending at the last frame's centre, and fades out its
+    // last 20 hops. Silent frames after the mel put that fade in silence; the cut keeps the
+    // T * hop every vocoder here returns.
+    FeatureMatrix padded(mel.rows, mel.cols + kTailFrames);
+    std::fill(padded.data.begin(), padded.data.end(), -4.0f);  // wav2lip-16k silence
+    for (int r = 0; r < mel.rows; ++r)
       std::copy(mel.data.begin() + static_cast<long>(r) * mel.cols, mel.data.begin() + static_cast<long>(r + 1) * mel.cols,
                 padded.data.begin() + static_cast<long>(r) * padded.cols);
-      padded.at(r, mel.cols) = -4.0f;  // wav2lip-16k silence
-    }
-    return model_->generate(padded, options_);
+    Waveform w = model_->generate(padded, options_);
+    w.samples.resize(static_cast<std::size_t>(mel.cols) * model_->config().hop_length);
+    return w;
   }
 
  private:
+  static constexpr int kTailFrames = 21;  // the public 20-hop fade-out, plus the frame WaveRNN does not reach
   mutable WaveRNN model_;  // generate() writes nothing to the module
   std::string source_;
   WaveRNNOptions options_;
 };
 
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw IoError(path + ": cannot open");
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
 }  // namespace
 
-Vocoder::Vocoder(const std::string& preset) : analyzer_(std::make_unique<MelAnalyzer>(mel_preset(preset))) {}
+Vocoder::Vocoder(const std::string& preset, const std::string& source, long n_mels, long hop, long sample_rate) {
+  try {
+    analyzer_ = std::make_unique<MelAnalyzer>(mel_preset(preset));
+  } catch (const InvalidArgument& e) {
+    throw FormatError(source + ": " + e.what());
+  }
+  const MelPreset& p = analyzer_->preset();
+  if (p.n_features() != n_mels || p.stft.hop != hop || p.sample_rate != sample_rate)
+    throw FormatError(source + ": the model takes " + std::to_string(n_mels) + " bands, hop " + std::to_string(hop) + " at " +
+                      std::to_string(sample_rate) + " Hz; its preset " + preset + " has " + std::to_string(p.n_features()) +
+                      ", " + std::to_string(p.stft.hop) + " at " + std::to_string(p.sample_rate) + " Hz");
+}
 
-void Vocoder::check(const FeatureMatrix& mel) const {
+void Vocoder::check_mel(const FeatureMatrix& mel) const {
   if (mel.rows != preset().n_features())
     throw InvalidArgument("vocoder " + name() + " takes " + std::to_string(preset().n_features()) + "-band " + preset().name +
                           " features; got " + std::to_string(mel.rows) + " rows");
@@ -149,7 +160,7 @@ void Vocoder::check(const FeatureMatrix& mel) const {
 }
 
 Waveform Vocoder::vocode(const FeatureMatrix& mel) const {
-  check(mel);
+  check_mel(mel);
   return run(mel);
 }
 
@@ -170,7 +181,7 @@ std::unique_ptr<Vocoder> open_vocoder(const std::string& spec, int griffin_lim_i
     const std::string config_path = (fs::path(spec).parent_path() / "config.json").string();
     if (!fs::exists(config_path))
       throw FormatError(spec + ": not a dubkit vocoder file, and no config.json beside it to read it as a public HiFi-GAN checkpoint");
-    return std::make_unique<HifiGanRunner>(load_hifigan(spec, HifiGanConfig::from_json(read_text(config_path), config_path)), spec);
+    return std::make_unique<HifiGanRunner>(load_hifigan(spec, HifiGanConfig::from_file(config_path)), spec);
   }
   if (model->second != "vocoder") throw FormatError(spec + ": metadata dubkit.model is '" + model->second + "', expected 'vocoder'");
   const auto arch = meta.find("dubkit.architecture"), config = meta.find("dubkit.config");

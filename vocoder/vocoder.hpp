@@ -38,18 +38,23 @@ class Vocoder {
   const MelAnalyzer& analyzer() const { return *analyzer_; }
   const MelPreset& preset() const { return analyzer_->preset(); }
 
-  // Throws InvalidArgument when `mel` has the wrong number of rows for the preset, no frames,
-  // or a non-finite value (naming the frame).
+  // Throws InvalidArgument when `mel` fails check_mel().
   Waveform vocode(const FeatureMatrix& mel) const;
   // The same audio handed over in pieces as soon as each exists: Griffin-Lim streams blocks of
   // about a second; the neural vocoders hand over the whole span at once (they take a small
   // fraction of its duration). Same checks as vocode().
   virtual void vocode_stream(const FeatureMatrix& mel, const std::function<void(const std::vector<float>&)>& on_audio) const;
 
+  // InvalidArgument when `mel` has the wrong number of rows for the preset, no frames, or a
+  // non-finite value (naming the frame). Callers reading mels from files check first, to report
+  // the file.
+  void check_mel(const FeatureMatrix& mel) const;
+
  protected:
-  explicit Vocoder(const std::string& preset);
+  // `preset` names the features the model in `source` takes; FormatError naming `source` when
+  // dubkit does not know it, or when it disagrees with the model's bands, hop or rate.
+  Vocoder(const std::string& preset, const std::string& source, long n_mels, long hop, long sample_rate);
   virtual Waveform run(const FeatureMatrix& mel) const = 0;
-  void check(const FeatureMatrix& mel) const;  // the input checks of vocode()
 
  private:
   std::unique_ptr<MelAnalyzer> analyzer_;

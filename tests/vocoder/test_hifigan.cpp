@@ -3,9 +3,6 @@
 // norm (../shared/fixtures/reference/hifigan_v{2,3}_*, README there).
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
 #include "core/torch_bridge.hpp"
@@ -14,19 +11,9 @@
 
 using namespace dubkit;
 
-namespace {
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-}  // namespace
-
 TEST_CASE("public HiFi-GAN V2 and V3 checkpoints reproduce the reference audio", "[vocoder][hifigan][golden]") {
   for (const std::string v : {"v2", "v3"}) {
-    const std::string config_path = test::fixture("hifigan_" + v + "_config.json");
-    const HifiGanConfig config = HifiGanConfig::from_json(read_text(config_path), config_path);
+    const HifiGanConfig config = HifiGanConfig::from_file(test::fixture("hifigan_" + v + "_config.json"));
     // The release's config.json and the named preset are the same architecture.
     CHECK(config.to_json() == HifiGanConfig::named(v).to_json());
     HifiGanGenerator g = load_hifigan(test::fixture("hifigan_" + v + "_generator.pt"), config);
@@ -45,7 +32,6 @@ TEST_CASE("public HiFi-GAN V2 and V3 checkpoints reproduce the reference audio",
 }
 
 TEST_CASE("HiFi-GAN loading names the tensor that does not fit", "[vocoder][hifigan]") {
-  const std::string pt = test::fixture("hifigan_v3_generator.pt");
   // V2's weights into a V3 network: same names in part, other shapes.
   CHECK_THROWS_WITH(load_hifigan(test::fixture("hifigan_v2_generator.pt"), HifiGanConfig::named("v3")),
                     Catch::Contains("hifigan_v2_generator.pt") && Catch::Contains("expected"));

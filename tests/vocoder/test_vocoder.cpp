@@ -13,6 +13,7 @@
 #include "support.hpp"
 #include "vocoder/convnext_vocoder.hpp"
 #include "vocoder/vocoder.hpp"
+#include "vocoder/wavernn.hpp"
 
 using namespace dubkit;
 namespace fs = std::filesystem;
@@ -45,10 +46,28 @@ FeatureMatrix speech_mel(const Vocoder& v, double seconds) {
 
 }  // namespace
 
+// A small random WaveRNN with the SV2TTS framing, written as a dubkit file.
+static std::string tiny_wavernn_file() {
+  torch::manual_seed(4);
+  WaveRNNConfig c;
+  c.rnn_dims = 16;
+  c.fc_dims = 16;
+  c.compute_dims = 8;
+  c.res_out_dims = 8;
+  c.res_blocks = 1;
+  WaveRNN m(c);
+  m->eval();
+  const std::string p = test::temp_dir("wavernn_file") + "/w.safetensors";
+  save_wavernn(p, m);
+  return p;
+}
+
 TEST_CASE("vocoders give hop samples per frame", "[vocoder]") {
   const auto neural = open_vocoder(tiny_vocoder_file());
   const auto gl = open_vocoder("griffinlim", 2);
-  for (const Vocoder* v : {neural.get(), gl.get()}) {
+  const auto rnn = open_vocoder(tiny_wavernn_file());
+  CHECK(rnn->name().find("wavernn") == 0);
+  for (const Vocoder* v : {neural.get(), gl.get(), rnn.get()}) {
     INFO(v->name());
     for (int frames : {1, 7, 81}) {
       FeatureMatrix mel(80, frames);
