@@ -10,22 +10,13 @@
 #include <map>
 
 #include "audio/mel_preset.hpp"
+#include "bench/signals.hpp"
 #include "vocoder/griffin_lim.hpp"
 
 using namespace dubkit;
+using bench::noisy_tone;
 
 namespace {
-
-Waveform noisy_tone(int rate, double seconds) {
-  Waveform w{rate, std::vector<float>(static_cast<std::size_t>(rate * seconds))};
-  std::uint32_t s = 1;
-  for (std::size_t i = 0; i < w.samples.size(); ++i) {
-    s = s * 1664525u + 1013904223u;
-    const double noise = (s >> 8) / double(1 << 24) - 0.5;
-    w.samples[i] = static_cast<float>(0.3 * std::sin(2 * M_PI * 190.0 * i / rate) + 0.05 * noise);
-  }
-  return w;
-}
 
 constexpr double kSeconds = 60.0;
 

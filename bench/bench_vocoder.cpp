@@ -11,22 +11,14 @@
 #include <map>
 
 #include "audio/mel_preset.hpp"
+#include "bench/signals.hpp"
 #include "vocoder/hifigan.hpp"
 #include "vocoder/vocoder.hpp"
 
 using namespace dubkit;
+using bench::noisy_tone;
 
 namespace {
-
-Waveform noisy_tone(int rate, double seconds) {
-  Waveform w{rate, std::vector<float>(static_cast<std::size_t>(rate * seconds))};
-  std::uint32_t s = 1;
-  for (std::size_t i = 0; i < w.samples.size(); ++i) {
-    s = s * 1664525u + 1013904223u;
-    w.samples[i] = static_cast<float>(0.3 * std::sin(2 * M_PI * 190.0 * i / rate) + 0.05 * ((s >> 8) / double(1 << 24) - 0.5));
-  }
-  return w;
-}
 
 constexpr double kSeconds = 5.0;      // wav2lip-16k vocoders
 constexpr double kHifiSeconds = 2.0;  // HiFi-GAN V1 (22050 Hz) is ~100x the work per second
