@@ -4,8 +4,8 @@
 //   the default model and, as the baseline, the same architecture at the GPU-sized config of
 //   `dubkit train synth --help` (random weights: the arithmetic of a trained model that size).
 //   "x_real_time" is seconds of speech per second of compute (1 / real-time factor).
-// BM_SayFirstAudio: wall time from calling say() (front end, durations, decoder, the first
-//   one-second Griffin-Lim block) to the first audio of a 20-word sentence followed by another.
+// BM_SayFirstAudio: wall time from calling say() (front end, durations, decoder, the default
+//   vocoder on the first sentence) to the first audio of a 20-word sentence followed by another.
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
