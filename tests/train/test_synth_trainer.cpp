@@ -8,8 +8,8 @@
 
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
-#include "corpus/builder.hpp"
 #include "support.hpp"
+#include "train/tiny_corpus.hpp"
 #include "train/synth_trainer.hpp"
 
 using namespace dubkit;
@@ -17,22 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string& tiny_corpus() {
-  static const std::string dir = [] {
-    CorpusOptions c;
-    c.out_dir = test::temp_dir("synth_corpus");
-    c.hours = 0.02;
-    c.speakers = 12;
-    c.seed = 4;
-    build_corpus(c);
-    return c.out_dir;
-  }();
-  return dir;
-}
-
 SynthTrainOptions tiny_options(const std::string& out) {
   SynthTrainOptions o;
-  o.corpus_dir = tiny_corpus();
+  o.corpus_dir = test::tiny_corpus();
   o.encoder_path = std::string(DUBKIT_MODELS_DIR) + "/speaker_encoder.safetensors";
   o.out_dir = out;
   o.batch = 2;

@@ -7,8 +7,8 @@
 
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
-#include "corpus/builder.hpp"
 #include "support.hpp"
+#include "train/tiny_corpus.hpp"
 #include "train/vocoder_trainer.hpp"
 #include "vocoder/vocoder.hpp"
 
@@ -17,22 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string& tiny_corpus() {
-  static const std::string dir = [] {
-    CorpusOptions c;
-    c.out_dir = test::temp_dir("vocoder_corpus");
-    c.hours = 0.01;
-    c.speakers = 12;
-    c.seed = 5;
-    build_corpus(c);
-    return c.out_dir;
-  }();
-  return dir;
-}
-
 VocoderTrainOptions tiny_options(const std::string& out) {
   VocoderTrainOptions o;
-  o.corpus_dir = tiny_corpus();
+  o.corpus_dir = test::tiny_corpus();
   o.out_dir = out;
   o.batch = 2;
   o.segment = 1600;
