@@ -107,27 +107,24 @@ class WaveRNNRunner final : public Vocoder {
     if (model_->config().mel_max_abs != 4.0)
       throw FormatError(source_ + ": WaveRNN mel_max_abs " + std::to_string(model_->config().mel_max_abs) +
                         " is not the wav2lip-16k range (4)");
-    options_.seed = 0;  // the same mel gives the same audio
+    options_.seed = 0;          // the same mel gives the same audio
+    options_.fade_out = false;  // a sentence's mel ends where its speech does
   }
   std::string name() const override { return "wavernn " + source_; }
 
  protected:
   Waveform run(const FeatureMatrix& mel) const override {
-    // WaveRNN makes (T - 1) * hop samples, ending at the last frame's centre, and fades out its
-    // last 20 hops. Silent frames after the mel put that fade in silence; the cut keeps the
-    // T * hop every vocoder here returns.
-    FeatureMatrix padded(mel.rows, mel.cols + kTailFrames);
+    // WaveRNN makes (T - 1) * hop samples, ending at the last frame's centre: one silent frame
+    // more gives the T * hop every vocoder here returns.
+    FeatureMatrix padded(mel.rows, mel.cols + 1);
     std::fill(padded.data.begin(), padded.data.end(), -4.0f);  // wav2lip-16k silence
     for (int r = 0; r < mel.rows; ++r)
       std::copy(mel.data.begin() + static_cast<long>(r) * mel.cols, mel.data.begin() + static_cast<long>(r + 1) * mel.cols,
                 padded.data.begin() + static_cast<long>(r) * padded.cols);
-    Waveform w = model_->generate(padded, options_);
-    w.samples.resize(static_cast<std::size_t>(mel.cols) * model_->config().hop_length);
-    return w;
+    return model_->generate(padded, options_);
   }
 
  private:
-  static constexpr int kTailFrames = 21;  // the public 20-hop fade-out, plus the frame WaveRNN does not reach
   mutable WaveRNN model_;  // generate() writes nothing to the module
   std::string source_;
   WaveRNNOptions options_;

@@ -528,7 +528,7 @@ Waveform WaveRNNImpl::generate(const FeatureMatrix& mel, const WaveRNNOptions& o
   const long wave_len = (frames - 1) * c.hop_length;
   out.resize(static_cast<std::size_t>(wave_len));
   // The public fade spans 20 hops and fails on a shorter output; here it spans what there is.
-  const long fade = std::min<long>(20L * c.hop_length, wave_len);
+  const long fade = options.fade_out ? std::min<long>(20L * c.hop_length, wave_len) : 0;
   for (long i = 0; i < fade; ++i) out[wave_len - fade + i] *= linspace_at(1.0, 0.0, fade, i);
 
   Waveform wav;

@@ -75,6 +75,9 @@ struct WaveRNNOptions {
   int target = 8000;                     // samples per fold (>= 1)
   int overlap = 400;                     // samples shared by neighbouring folds (>= 0): warm-up + crossfade
   std::optional<std::uint64_t> seed;     // fixes the sampling; unset draws a seed from std::random_device
+  // The public code fades the last 20 hops out (its utterances end there). Off for a span that
+  // continues, or whose end is padding anyway.
+  bool fade_out = true;
 };
 
 // "layers.N": conv1 / conv2 (Conv1d k1, no bias), batch_norm1 / batch_norm2.

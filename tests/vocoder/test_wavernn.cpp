@@ -160,6 +160,26 @@ TEST_CASE("WaveRNN generation is deterministic for a seed", "[wavernn]") {
   }
 }
 
+TEST_CASE("WaveRNN fades out its last 20 hops unless told not to", "[wavernn]") {
+  WaveRNN m = random_model(12);
+  const FeatureMatrix mel = random_mel(30, 3);  // 29 hops of output, 20 of them faded
+  WaveRNNOptions o;
+  o.batched = false;
+  o.seed = 1;
+  const Waveform faded = m->generate(mel, o);
+  o.fade_out = false;
+  const Waveform plain = m->generate(mel, o);
+  REQUIRE(faded.samples.size() == plain.samples.size());
+  const std::size_t fade_start = faded.samples.size() - 20 * 200;
+  bool differs = false;
+  for (std::size_t i = 0; i < faded.samples.size(); ++i) {
+    if (i < fade_start) REQUIRE(faded.samples[i] == plain.samples[i]);  // same draws before the fade
+    else differs = differs || faded.samples[i] != plain.samples[i];
+  }
+  CHECK(differs);
+  CHECK(faded.samples.back() == 0.0f);  // linspace(1, 0) ends at 0
+}
+
 TEST_CASE("WaveRNN fold and crossfade follow the public code", "[wavernn]") {
   // total 25, target 5, overlap 4: 21 // 9 = 2 folds cover 22, the rest makes a third.
   std::vector<float> x(25);
