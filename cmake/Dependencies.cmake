@@ -8,8 +8,13 @@ pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
 pkg_check_modules(EBUR128 REQUIRED IMPORTED_TARGET libebur128)
 pkg_check_modules(PORTAUDIO REQUIRED IMPORTED_TARGET portaudio-2.0)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
-# dlib: only its version header is used so far (doctor); the lip-sync stage will link it.
+# dlib: face detection and 68-point landmarks (faces/).
 pkg_check_modules(DLIB REQUIRED IMPORTED_TARGET dlib-1)
+# dlib-1.pc names BLAS, LAPACK, libpng... by full path; CMake files those as link options,
+# which land before the objects, where --as-needed drops them.
+set_property(TARGET PkgConfig::DLIB APPEND PROPERTY INTERFACE_LINK_LIBRARIES ${DLIB_LDFLAGS_OTHER})
+# FFmpeg libraries: video decode/encode/mux (video/).
+pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale libswresample)
 pkg_check_modules(ESPEAK_NG REQUIRED IMPORTED_TARGET espeak-ng)
 # pocketsphinx.pc pulls in sphinxbase (whose headers it includes) by Requires. Debian's also
 # names /usr/include/sphinxbase, which does not exist (the headers are under the multiarch
@@ -42,7 +47,7 @@ target_include_directories(Flite::flite INTERFACE ${FLITE_INCLUDE_DIR})
 target_link_libraries(Flite::flite INTERFACE ${FLITE_LIBRARIES} m)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
-find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs objdetect photo)
 
 # Debian's TorchConfig looks for CUDA and warns without it; it is not used here.
 find_package(Torch REQUIRED)

@@ -1,15 +1,51 @@
-// dubkit corpus build
+// dubkit corpus build | faces
 #include <cstdio>
 #include <memory>
 
 #include "core/progress.hpp"
 #include "corpus/builder.hpp"
+#include "corpus/talking_faces.hpp"
 #include "tools/commands.hpp"
 
 namespace dubkit::cli {
+namespace {
+
+void register_corpus_faces(CLI::App* corpus) {
+  struct Opts {
+    TalkingFacesOptions f;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  auto* cmd = corpus->add_subcommand(
+      "faces", "Synthetic talking-face clips from an audio corpus: MP4s, tracked and aligned crops, manifest.jsonl");
+  cmd->add_option("--corpus", o->f.corpus_dir, "Audio corpus (dubkit corpus build): phone timings drive the mouths")->required();
+  cmd->add_option("--out", o->f.out_dir, "Output directory")->required();
+  cmd->add_option("--clips", o->f.clips, "Number of clips (utterances under 8 s, seeded sample of every split)")->capture_default_str();
+  cmd->add_option("--identities", o->f.identities, "Distinct synthetic faces (80% train, 10% val, 10% test)")->capture_default_str();
+  cmd->add_option("--face-size", o->f.face_size, "Aligned crop side stored for training: 96, 128, 192, 256")->capture_default_str();
+  cmd->add_option("--fps", o->f.fps, "Frame rate")->capture_default_str();
+  cmd->add_option("--width", o->f.width, "Frame width, pixels")->capture_default_str();
+  cmd->add_option("--height", o->f.height, "Frame height, pixels")->capture_default_str();
+  cmd->add_option("--seed", o->f.seed, "Seed: identities, clip order")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print the report as JSON");
+  cmd->footer("Example: dubkit corpus faces --corpus corpus --out faces --clips 400");
+  cmd->callback([o] {
+    Progress progress("corpus faces", o->f.clips, !o->json);
+    const TalkingFacesReport r = build_talking_faces(o->f, [&](int done, int) { progress.update(done); });
+    progress.done();
+    if (o->json) {
+      print_json({{"clips", r.clips}, {"frames", r.frames}, {"tracked", r.tracked}, {"seconds", r.seconds}});
+      return;
+    }
+    std::printf("%s: %d clips, %.1f min, %ld frames, face tracked in %.1f%%\n", o->f.out_dir.c_str(), r.clips, r.seconds / 60,
+                r.frames, r.frames ? 100.0 * r.tracked / r.frames : 0.0);
+  });
+}
+
+}  // namespace
 
 void register_corpus(CLI::App& app) {
-  auto* corpus = app.add_subcommand("corpus", "The synthetic multi-speaker training corpus");
+  auto* corpus = app.add_subcommand("corpus", "The synthetic training corpora: multi-speaker speech, talking faces");
   corpus->require_subcommand(1);
   struct Opts {
     CorpusOptions c;
@@ -26,7 +62,9 @@ void register_corpus(CLI::App& app) {
   cmd->add_option("--threads", o->c.threads, "Worker threads")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the summary as JSON");
   cmd->footer("Example: dubkit corpus build --out /tmp/corpus --hours 0.05 --speakers 9 --langs en,es,de");
-  corpus->footer("Example: dubkit corpus build --out corpus --hours 5 --speakers 240");
+  corpus->footer("Example: dubkit corpus build --out corpus --hours 5 --speakers 240\n"
+                 "         dubkit corpus faces --corpus corpus --out faces --clips 400");
+  register_corpus_faces(corpus);
   cmd->callback([o] {
     Progress progress("corpus", 1000, !o->json);
     const auto summary = build_corpus(o->c, [&](double done, double total) {

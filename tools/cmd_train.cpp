@@ -1,4 +1,4 @@
-// dubkit train encoder | synth | vocoder
+// dubkit train encoder | synth | vocoder (syncnet and lipsync: cmd_train_lipsync.cpp)
 #include <cstdio>
 #include <memory>
 
@@ -167,6 +167,8 @@ void register_train(CLI::App& app) {
   });
   register_train_synth(train);
   register_train_vocoder(train);
+  register_train_syncnet(train);
+  register_train_lipsync(train);
 }
 
 }  // namespace dubkit::cli

@@ -12,11 +12,14 @@ void register_audio(CLI::App& app);
 void register_corpus(CLI::App& app);
 void register_devices(CLI::App& app);  // play, record, devices
 void register_doctor(CLI::App& app);
+void register_lipsync(CLI::App& app);  // lipsync, sync score, faces
 void register_models(CLI::App& app);
 void register_say(CLI::App& app);
 void register_synth(CLI::App& app);
 void register_text(CLI::App& app);
 void register_train(CLI::App& app);
+void register_train_syncnet(CLI::App* train);  // train syncnet
+void register_train_lipsync(CLI::App* train);  // train lipsync
 void register_voice(CLI::App& app);
 void register_vocode(CLI::App& app);
 void register_vocoder(CLI::App& app);  // vocoder eval
@@ -36,6 +39,8 @@ std::string model_path(const std::string& given, const std::string& default_file
 inline constexpr const char* kDefaultEncoder = "speaker_encoder.safetensors";
 inline constexpr const char* kDefaultSynthesizer = "synthesizer.safetensors";
 inline constexpr const char* kDefaultVocoder = "vocoder.safetensors";
+inline constexpr const char* kDefaultLipSync = "lipsync.safetensors";
+inline constexpr const char* kDefaultSyncExpert = "sync_expert.safetensors";
 
 // --vocoder: "default" (models/vocoder.safetensors), "griffinlim", or a vocoder file.
 std::string vocoder_spec(const std::string& given);

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   dubkit::cli::register_voice(app);
   dubkit::cli::register_say(app);
   dubkit::cli::register_synth(app);
+  dubkit::cli::register_lipsync(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -70,6 +71,26 @@ void commit_checkpoint(const std::string& out_dir, long step) {
   }
   std::sort(steps.begin(), steps.end());
   for (std::size_t i = 0; i + 3 < steps.size(); ++i) fs::remove_all(checkpoint_dir(out_dir, steps[i]));
+}
+
+void check_run_identity(const std::string& out_dir, const std::string& identity_json, bool resume, const std::string& what) {
+  const std::string path = out_dir + "/run.json";
+  const nlohmann::json now = nlohmann::json::parse(identity_json);
+  if (!resume) {
+    write_file_atomic(path, now.dump(1) + "\n");
+    return;
+  }
+  std::ifstream f(path);
+  const nlohmann::json before = nlohmann::json::parse(f, nullptr, false);
+  if (before.is_discarded()) throw FormatError(path + ": missing or not JSON; cannot check the resumed run's options");
+  for (const auto& [key, value] : now.items())
+    if (!before.contains(key) || before[key] != value)
+      throw InvalidArgument(what + " --resume: '" + key + "' was " + (before.contains(key) ? before[key].dump() : "unset") +
+                            " in " + path + ", now " + value.dump() + "; resume with the run's own options");
+}
+
+void set_lr(torch::optim::Optimizer& opt, double lr) {
+  for (auto& group : opt.param_groups()) group.options().set_lr(lr);
 }
 
 double warmup_cosine_lr(double peak, long warmup, long total, long step) {

@@ -161,30 +161,14 @@ struct Data {
   std::vector<Clip> train, val;
 };
 
-// The options that make a run what it is, kept in OUT/run.json: a resumed run must use the same
-// ones (--steps may change: it only moves where the schedule ends).
-nlohmann::json run_identity(const VocoderTrainOptions& o, const Generator& g) {
-  return {{"corpus", fs::weakly_canonical(o.corpus_dir).string()}, {"architecture", g.architecture},
-          {"config", g.config_json}, {"init", o.init}, {"finetune_synth", o.finetune_synth}, {"batch", o.batch},
-          {"segment", o.segment}, {"lr", o.lr}, {"warmup", o.warmup}, {"gan_start", o.gan_start},
-          {"disc_width", o.disc_width}, {"mel_weight", o.mel_weight}, {"stft_weight", o.stft_weight},
-          {"fm_weight", o.fm_weight}, {"clip", o.clip}, {"max_utterances", o.max_utterances}, {"seed", o.seed}};
-}
-
-void check_run_identity(const VocoderTrainOptions& o, const Generator& g) {
-  const std::string path = o.out_dir + "/run.json";
-  const nlohmann::json now = run_identity(o, g);
-  if (!o.resume) {
-    write_file_atomic(path, now.dump(1) + "\n");
-    return;
-  }
-  std::ifstream f(path);
-  const nlohmann::json before = nlohmann::json::parse(f, nullptr, false);
-  if (before.is_discarded()) throw FormatError(path + ": missing or not JSON; cannot check the resumed run's options");
-  for (const auto& [key, value] : now.items())
-    if (!before.contains(key) || before[key] != value)
-      throw InvalidArgument("train vocoder --resume: '" + key + "' was " + (before.contains(key) ? before[key].dump() : "unset") +
-                            " in " + path + ", now " + value.dump() + "; resume with the run's own options");
+// The options that make a run what it is (OUT/run.json).
+std::string run_identity(const VocoderTrainOptions& o, const Generator& g) {
+  return nlohmann::json{{"corpus", fs::weakly_canonical(o.corpus_dir).string()}, {"architecture", g.architecture},
+                        {"config", g.config_json}, {"init", o.init}, {"finetune_synth", o.finetune_synth}, {"batch", o.batch},
+                        {"segment", o.segment}, {"lr", o.lr}, {"warmup", o.warmup}, {"gan_start", o.gan_start},
+                        {"disc_width", o.disc_width}, {"mel_weight", o.mel_weight}, {"stft_weight", o.stft_weight},
+                        {"fm_weight", o.fm_weight}, {"clip", o.clip}, {"max_utterances", o.max_utterances}, {"seed", o.seed}}
+      .dump();
 }
 
 Data load_data(const VocoderTrainOptions& o, const MelAnalyzer& analyzer) {
@@ -227,10 +211,6 @@ std::pair<torch::Tensor, torch::Tensor> draw_batch(const std::vector<Clip>& trai
     audio.push_back(c.audio.narrow(0, f0 * hop, o.segment));
   }
   return {torch::stack(mels), torch::stack(audio)};
-}
-
-void set_lr(torch::optim::Optimizer& opt, double lr) {
-  for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 }
 
 // Log-mel L1 of whole val utterances; writes the first one's audio and mel picture.
@@ -309,7 +289,7 @@ VocoderTrainReport train_vocoder(const VocoderTrainOptions& o, const std::functi
   const MelAnalyzer analyzer(mel_preset(g.preset));
   if (analyzer.preset().stft.hop != g.hop)
     throw InvalidArgument("train vocoder: the generator's hop " + std::to_string(g.hop) + " differs from preset " + g.preset + "'s");
-  check_run_identity(o, g);
+  check_run_identity(o.out_dir, run_identity(o, g), o.resume, "train vocoder");
   Discriminators disc(o.disc_width);
   if (!o.init.empty() && !o.resume) load_weights(*g.module, load_weight_file(o.init, {/*fold_weight_norm=*/true}), o.init);
   const auto adamw = [&](double wd) { return torch::optim::AdamWOptions(o.lr).betas({0.8, 0.99}).weight_decay(wd); };

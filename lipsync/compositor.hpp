@@ -1,0 +1,43 @@
+// Pasting a generated face crop back into its frame.
+//
+// The generator redraws the lower half of an aligned crop; only the mouth region of that redraw
+// goes back into the frame. The region is a polygon in frame pixels that follows the face:
+// the jaw line (landmarks 2..14) pushed out by `jaw_margin` of the face height so a wider-open
+// generated jaw still fits, closed along the line under the nose (31..35), and clipped to the
+// part of the frame the crop's lower half covers. Inside, a feathered weight (the polygon eroded
+// by two feather widths, then blurred) mixes the generated pixels in; outside the polygon the
+// weight is exactly zero and the frame's pixels are left untouched, bit for bit.
+//
+// Before mixing, the generated pixels are colour-matched to the frame: per channel, their mean
+// over the region's skin (outside the lip contour 48..59) is moved to the frame's. With
+// `poisson`, OpenCV's seamless cloning (Pérez et al. 2003) blends instead, then the same zero
+// weight outside the polygon is enforced.
+//
+// Thread safety: a pure function; call it from several threads on different frames.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include "faces/alignment.hpp"
+#include "faces/landmarks.hpp"
+
+namespace dubkit {
+
+struct CompositeOptions {
+  double jaw_margin = 0.08;   // jaw line pushed out by this fraction of the face height (brow to chin)
+  double feather = 0.035;     // feather width as a fraction of the face height
+  bool color_match = true;
+  bool poisson = false;       // seamless cloning instead of feathered mixing
+};
+
+// Writes the composited frame into `frame` (CV_8UC3) in place and returns the region's mask
+// (CV_8UC1, frame size; 255 inside the polygon, 0 outside; what may have changed).
+// `generated`: CV_8UC3 crop of a.size x a.size. `landmarks`: the face in frame pixels.
+cv::Mat composite_face(cv::Mat& frame, const cv::Mat& generated, const FaceAlignment& a, const Landmarks& landmarks,
+                       const CompositeOptions& opts = {});
+
+// The region polygon alone (frame pixels), for previews and tests.
+std::vector<cv::Point> mouth_region(const FaceAlignment& a, const Landmarks& landmarks, const CompositeOptions& opts,
+                                    cv::Size frame_size);
+
+}  // namespace dubkit

@@ -1,0 +1,62 @@
+// `dubkit lipsync`: re-renders the mouth of one face in a video to match new speech.
+//
+//   video ─ decode ─ track faces (detect every few frames, landmarks every frame) ─ align
+//   the chosen face to the generator's crop ─ generator (batch of frames, each with its mel
+//   window) ─ composite back (compositor.hpp) ─ encode H.264, mux the new speech as AAC
+//
+// Frames stream through in batches: memory does not grow with the clip's length.
+// Frames where the chosen face is not tracked pass through unchanged; a video with no face at
+// all comes out re-encoded with the new audio and `frames_changed` = 0 (the caller decides
+// whether that is an error). Speech longer than the video extends it by playing the frames
+// forward and backward in turn (ping-pong), so the face keeps moving naturally; the frames are
+// then spilled to a temporary directory as they are first decoded. Speech shorter than the
+// video: the frames after it keep their original mouth.
+//
+// Not thread-safe as a job (one per thread); it uses `threads` LibTorch threads.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lipsync/compositor.hpp"
+#include "video/video_writer.hpp"
+
+namespace dubkit {
+
+struct LipSyncVideoOptions {
+  std::string video;          // input video (any container/codec FFmpeg reads)
+  std::string audio;          // the new speech (WAV/FLAC/OGG, any rate)
+  std::string output;         // MP4 to write (atomic; must not be an input)
+  std::string model;          // generator file (lipsync/model_files.hpp)
+  int face = -1;              // track id to re-render (tracks numbered in order of appearance); -1 = largest
+  int batch = 8;              // frames per generator call
+  CompositeOptions composite;
+  VideoWriterOptions encode;  // codec settings; metadata is merged over the input's
+  int threads = 2;
+  void validate() const;      // throws InvalidArgument naming the flag
+};
+
+struct FaceTrackSummary {
+  int track = -1;
+  long first_frame = 0, last_frame = 0;  // output frame indices
+  long frames = 0;                       // frames where it was found
+  double mean_size = 0;                  // mean box side, pixels
+};
+
+struct LipSyncVideoReport {
+  int width = 0, height = 0;
+  long frames_in = 0;         // decoded input frames
+  long frames_out = 0;        // written frames (more than frames_in when ping-pong extended the video)
+  long frames_changed = 0;    // frames whose mouth was re-rendered
+  double video_seconds = 0, audio_seconds = 0, output_seconds = 0;
+  std::vector<FaceTrackSummary> tracks;
+  int face_track = -1;        // the track that was re-rendered (first one chosen)
+  // Wall seconds per stage.
+  double decode_s = 0, detect_s = 0, landmarks_s = 0, network_s = 0, composite_s = 0, encode_s = 0, total_s = 0;
+};
+
+LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& opts,
+                                 const std::function<void(long done, long total)>& progress = {});
+
+}  // namespace dubkit

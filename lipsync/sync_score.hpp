@@ -1,0 +1,48 @@
+// Audio-visual sync of a talking face, judged by the SyncNet expert (the SyncNet evaluation's
+// method, with the colour expert): for every window of 5 consecutive frames where the face is
+// tracked, the distance between its face embedding and the audio embedding of the mel window
+// `d` frames later, averaged over the windows, for every offset d in [-max_offset, max_offset].
+//
+//   offset      the d with the smallest mean distance: the number of frames by which the audio
+//               lags the video (positive: the sound comes late; shift the audio earlier by
+//               that much to fix it)
+//   confidence  median over d of the mean distance minus its minimum (SyncNet's measure: how
+//               clearly one offset stands out)
+//   confidence_at_zero  median minus the distance at d = 0: how well the clip is in sync as it
+//               stands (negative when another offset fits better)
+// Distances are Euclidean between the unit embeddings (0 = same direction, 2 = opposite).
+// Memory: the chosen face's lower half-crops (14 KB per frame at the expert's 48 x 96), not the
+// frames.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lipsync/syncnet.hpp"
+
+namespace dubkit {
+
+struct SyncScoreOptions {
+  std::string audio;          // speech to judge against the video; empty: the video's own audio track
+  double audio_shift = 0;     // seconds added to the audio's timing (positive: later), for experiments
+  int max_offset = 15;        // frames searched either side
+  int face = -1;              // track id; -1 = the largest face
+  int batch = 64;             // windows per expert call
+};
+
+struct SyncScore {
+  int offset = 0;
+  double confidence = 0;
+  double confidence_at_zero = 0;
+  double min_distance = 0;
+  std::vector<double> distances;  // mean distance per offset, d = -max_offset .. max_offset
+  long frames = 0;                // decoded frames
+  long windows = 0;               // 5-frame windows with a tracked face
+  double fps = 0;
+};
+
+// Throws FormatError naming the file when the video has no audio track (and no `audio` is
+// given) and InvalidArgument when no window of 5 tracked frames exists (no face).
+SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreOptions& opts = {});
+
+}  // namespace dubkit

@@ -1,0 +1,155 @@
+// The Wav2Lip generator and its colour SyncNet expert against the public implementation
+// (Rudrabha/Wav2Lip 5c90fa9): outputs for the deterministic PATTERN weights of
+// ../shared/fixtures/reference/README.md, and every tensor name and shape of the public models.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/safetensors.hpp"
+#include "core/torch_bridge.hpp"
+#include "lipsync/syncnet.hpp"
+#include "lipsync/wav2lip.hpp"
+#include "support.hpp"
+
+using namespace dubkit;
+
+namespace {
+
+struct KeyEntry {
+  std::string name;
+  std::vector<std::int64_t> shape;
+};
+
+// `name<TAB>[d0, d1, ...]` per line, state-dict order.
+std::vector<KeyEntry> read_keys(const std::string& file) {
+  std::ifstream in(test::fixture(file));
+  REQUIRE(in);
+  std::vector<KeyEntry> keys;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const auto tab = line.find('\t');
+    REQUIRE(tab != std::string::npos);
+    KeyEntry k{line.substr(0, tab), {}};
+    std::string dims = line.substr(tab + 1);
+    for (char& ch : dims)
+      if (ch == '[' || ch == ']' || ch == ',') ch = ' ';
+    std::istringstream ds(dims);
+    for (std::int64_t d; ds >> d;) k.shape.push_back(d);
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The README's PATTERN weights, entry k of the keys file in order.
+TensorDict pattern_weights(const std::vector<KeyEntry>& keys) {
+  TensorDict dict;
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const auto& [name, shape] = keys[k];
+    std::int64_t n = 1;
+    for (auto d : shape) n *= d;
+    if (ends_with(name, "num_batches_tracked")) {
+      HostTensor t{DType::I64, shape, std::vector<std::byte>(n * 8, std::byte{0})};
+      dict.add(name, std::move(t));
+      continue;
+    }
+    std::vector<float> v(n);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const double base = std::sin(0.1 * static_cast<double>(i + 1) + 0.7 * static_cast<double>(k));
+      double w;
+      if (ends_with(name, "running_var")) w = 1 + 0.5 * base * base;
+      else if (shape.size() >= 2) w = base / std::sqrt(static_cast<double>(n) / static_cast<double>(shape[0]));
+      else if (ends_with(name, ".weight")) w = 1 + 0.3 * base;
+      else w = 0.05 * base;
+      v[i] = static_cast<float>(w);
+    }
+    dict.add(name, HostTensor::from_float(shape, v));
+  }
+  return dict;
+}
+
+// Every tensor of `module` appears in `keys` with the same shape, and the counts agree.
+void check_names(const torch::nn::Module& module, const std::vector<KeyEntry>& keys) {
+  const TensorDict ours = module_weights(module);
+  CHECK(ours.size() == keys.size());
+  for (const auto& k : keys) {
+    const HostTensor* t = ours.find(k.name);
+    INFO(k.name);
+    REQUIRE(t != nullptr);
+    CHECK(t->shape == k.shape);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Wav2Lip generator: public names, shapes and output for PATTERN weights", "[lipsync][golden]") {
+  const auto keys = read_keys("wav2lip_keys.txt");
+  Wav2Lip g;
+  check_names(*g, keys);
+  load_weights(*g, pattern_weights(keys), "PATTERN");
+  g->eval();
+  SafetensorsFile io(test::fixture("wav2lip_pattern_io.safetensors"));
+  const torch::Tensor expected = to_torch(io.at("out").copy());
+  torch::NoGradGuard no_grad;
+  const torch::Tensor got = g->forward(to_torch(io.at("mel").copy()), to_torch(io.at("face").copy()));
+  REQUIRE(got.sizes() == expected.sizes());
+  CHECK(expected.std().item<float>() > 1e-3f);  // not a constant image
+  CHECK((got - expected).abs().max().item<float>() < 1e-4f);
+}
+
+TEST_CASE("SyncNet colour expert: public names, shapes and embeddings for PATTERN weights", "[lipsync][golden]") {
+  const auto keys = read_keys("syncnet_color_keys.txt");
+  SyncNet s;
+  check_names(*s, keys);
+  load_weights(*s, pattern_weights(keys), "PATTERN");
+  s->eval();
+  SafetensorsFile io(test::fixture("syncnet_color_pattern_io.safetensors"));
+  torch::NoGradGuard no_grad;
+  const auto [audio, face] = s->forward(to_torch(io.at("mel").copy()), to_torch(io.at("faces").copy()));
+  const torch::Tensor audio_ref = to_torch(io.at("audio_emb").copy());
+  const torch::Tensor face_ref = to_torch(io.at("face_emb").copy());
+  REQUIRE(audio.sizes() == audio_ref.sizes());
+  REQUIRE(face.sizes() == face_ref.sizes());
+  CHECK((audio - audio_ref).abs().max().item<float>() < 1e-4f);
+  CHECK((face - face_ref).abs().max().item<float>() < 1e-4f);
+  // Unit vectors spread over many dims: a 1e-4 tolerance is small against their entries.
+  CHECK(audio_ref.abs().max().item<float>() > 0.01f);
+  CHECK(face_ref.abs().max().item<float>() > 0.01f);
+}
+
+TEST_CASE("Wav2Lip sizes and widths beyond the public release", "[lipsync]") {
+  torch::NoGradGuard no_grad;
+  for (int size : {96, 128, 192, 256}) {
+    LipSyncConfig c;
+    c.face_size = size;
+    c.width = 0.25;
+    Wav2Lip g(c);
+    g->eval();
+    const auto out = g->forward(torch::rand({2, 1, 80, 16}), torch::rand({2, 6, size, size}));
+    INFO(size);
+    CHECK(out.sizes() == torch::IntArrayRef({2, 3, size, size}));
+    CHECK(out.min().item<float>() >= 0.f);
+    CHECK(out.max().item<float>() <= 1.f);
+  }
+  LipSyncConfig bad;
+  bad.face_size = 100;
+  CHECK_THROWS_WITH(bad.validate(), Catch::Contains("face_size") && Catch::Contains("100"));
+  bad = {};
+  bad.width = 0;
+  CHECK_THROWS_AS(Wav2Lip(bad), InvalidArgument);
+  CHECK_THROWS_WITH(LipSyncConfig::from_json(R"({"face_size": 96})", "g.safetensors"), Catch::Contains("g.safetensors"));
+  LipSyncConfig round;
+  round.face_size = 192;
+  round.width = 0.5;
+  CHECK(LipSyncConfig::from_json(round.to_json(), "x").to_json() == round.to_json());
+  // A wrong input shape is refused with the expected one.
+  Wav2Lip g;
+  CHECK_THROWS_WITH(g->forward(torch::rand({1, 1, 80, 16}), torch::rand({1, 6, 128, 128})), Catch::Contains("[B, 6, 96, 96]"));
+}

@@ -1,0 +1,178 @@
+#include "train/lipsync_eval.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "audio/io.hpp"
+#include "audio/resample.hpp"
+#include "core/error.hpp"
+#include "corpus/manifest.hpp"
+#include "corpus/talking_faces.hpp"
+#include "lipsync/face_tracks.hpp"
+#include "lipsync/lipsync_video.hpp"
+#include "lipsync/model_files.hpp"
+#include "lipsync/sync_score.hpp"
+
+namespace fs = std::filesystem;
+
+namespace dubkit {
+namespace {
+
+constexpr int kShiftFrames = 5;
+constexpr int kMaxLag = 5;
+
+double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  if (n < 3) return 0;
+  double ma = 0, mb = 0;
+  for (std::size_t i = 0; i < n; ++i) ma += a[i], mb += b[i];
+  ma /= n, mb /= n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0;
+}
+
+// Mouth opening per frame (NaN where no face): inner-lip gap over brow-to-chin height.
+std::vector<double> mouth_opening(const VideoFaces& v) {
+  std::vector<double> out;
+  for (const FrameFaces& f : v.frames) {
+    if (f.faces.empty()) {
+      out.push_back(std::nan(""));
+      continue;
+    }
+    const Landmarks& l = f.faces.front().landmarks;
+    const double height = cv::norm(l[8] - (l[19] + l[24]) * 0.5f);
+    out.push_back(inner_lip_gap(l) / std::max(1.0, height));
+  }
+  return out;
+}
+
+// RMS of the speech over each frame's interval [i / fps, (i + 1) / fps).
+std::vector<double> envelope(const Waveform& w, double fps, std::size_t frames) {
+  std::vector<double> out;
+  for (std::size_t i = 0; i < frames; ++i) {
+    const long a = std::lround(i / fps * w.rate), b = std::lround((i + 1) / fps * w.rate);
+    double sum = 0;
+    long n = 0;
+    for (long k = std::max(0L, a); k < std::min<long>(b, w.samples.size()); ++k, ++n) sum += double(w.samples[k]) * w.samples[k];
+    out.push_back(n > 0 ? std::sqrt(sum / n) : 0.0);
+  }
+  return out;
+}
+
+// Correlation of mouth[t] with envelope[t - lag] (lag > 0: the mouth follows the sound), over
+// frames with a face.
+double lagged_corr(const std::vector<double>& mouth, const std::vector<double>& env, int lag) {
+  std::vector<double> a, b;
+  for (long t = 0; t < static_cast<long>(mouth.size()); ++t) {
+    const long s = t - lag;
+    if (s < 0 || s >= static_cast<long>(env.size()) || std::isnan(mouth[t])) continue;
+    a.push_back(mouth[t]);
+    b.push_back(env[s]);
+  }
+  return pearson(a, b);
+}
+
+// Pauses of at least 200 ms: "_" phones and gaps between phones, plus the silence before the
+// first and after the last phone; `trim` seconds removed at both ends.
+std::vector<std::pair<double, double>> pauses(const CorpusUtterance& u, double trim) {
+  std::vector<std::pair<double, double>> raw;
+  double cursor = 0;
+  for (const PhoneSpan& p : u.phones) {
+    if (p.start > cursor) raw.emplace_back(cursor, p.start);
+    if (p.phone == "_") raw.emplace_back(p.start, p.end);
+    cursor = std::max(cursor, p.end);
+  }
+  if (u.duration > cursor) raw.emplace_back(cursor, u.duration);
+  std::sort(raw.begin(), raw.end());
+  std::vector<std::pair<double, double>> merged;
+  for (const auto& r : raw) {
+    if (!merged.empty() && r.first <= merged.back().second + 1e-6) merged.back().second = std::max(merged.back().second, r.second);
+    else merged.push_back(r);
+  }
+  std::vector<std::pair<double, double>> out;
+  for (const auto& [a, b] : merged)
+    if (b - a >= 0.2) out.emplace_back(a + trim, b - trim);
+  return out;
+}
+
+}  // namespace
+
+LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::function<void(int, int)>& progress) {
+  if (o.clips < 1) throw InvalidArgument("sync eval: --clips must be at least 1");
+  fs::create_directories(o.out_dir);
+  std::map<std::string, CorpusUtterance> utterances;
+  for (CorpusUtterance& u : read_manifest(o.corpus_dir)) utterances.emplace(u.id, std::move(u));
+  std::vector<FaceClip> clips;
+  for (FaceClip& c : read_face_clips(o.faces_dir))
+    if (c.split == o.split) clips.push_back(std::move(c));
+  if (clips.size() < 2) throw InvalidArgument("sync eval: " + o.faces_dir + " has fewer than 2 " + o.split + " clips");
+  const int n = std::min<int>(o.clips, static_cast<int>(clips.size()));
+  SyncNet expert = load_sync_expert(o.expert);
+  LipSyncEvalReport rep;
+  long closed = 0;
+  for (int k = 0; k < n; ++k) {
+    const FaceClip& clip = clips[k];
+    const FaceClip& driver = clips[(k + 1) % clips.size()];
+    const auto u = utterances.find(driver.utterance);
+    if (u == utterances.end()) throw FormatError(o.faces_dir + ": clip " + driver.id + " names utterance " + driver.utterance + ", not in " + o.corpus_dir);
+    LipSyncEvalClip r;
+    r.video = o.faces_dir + "/" + clip.video;
+    r.speech = o.corpus_dir + "/" + driver.audio;
+    LipSyncVideoOptions lo;
+    lo.video = r.video;
+    lo.audio = r.speech;
+    lo.output = o.out_dir + "/" + clip.id + "_by_" + driver.utterance + ".mp4";
+    lo.model = o.model;
+    lo.threads = o.threads;
+    lipsync_video(lo);
+
+    const SyncScore out_score = score_sync(lo.output, expert);
+    r.offset = out_score.offset;
+    r.confidence = out_score.confidence;
+    r.confidence_at_zero = out_score.confidence_at_zero;
+    SyncScoreOptions shifted;
+    shifted.audio_shift = kShiftFrames / clip.fps;
+    r.shifted_confidence_at_zero = score_sync(r.video, expert, shifted).confidence_at_zero;
+
+    const VideoFaces faces = track_video(lo.output);
+    const std::vector<double> mouth = mouth_opening(faces);
+    const Waveform speech = resample(read_mono(r.speech), 16000);
+    const std::vector<double> env = envelope(speech, clip.fps, mouth.size());
+    r.envelope_peak_corr = -2;
+    for (int lag = -kMaxLag; lag <= kMaxLag; ++lag) {
+      const double c = lagged_corr(mouth, env, lag);
+      if (lag == 0) r.envelope_corr_at_zero = c;
+      if (c > r.envelope_peak_corr) r.envelope_peak_corr = c, r.envelope_peak_lag = lag;
+    }
+    for (const auto& [a, b] : pauses(u->second, 0.06))
+      for (std::size_t t = 0; t < mouth.size(); ++t) {
+        const double time = faces.frames[t].pts;
+        if (time < a || time > b || std::isnan(mouth[t])) continue;
+        ++r.pause_frames;
+        if (mouth[t] < o.closed_gap) ++r.pause_closed;
+      }
+    rep.offset_within_1 += std::abs(r.offset) <= 1;
+    rep.confidence_at_zero += r.confidence_at_zero;
+    rep.shifted_confidence_at_zero += r.shifted_confidence_at_zero;
+    rep.envelope_lag_within_1 += std::abs(r.envelope_peak_lag) <= 1;
+    rep.envelope_corr_at_zero += r.envelope_corr_at_zero;
+    rep.pause_frames += r.pause_frames;
+    closed += r.pause_closed;
+    rep.clips.push_back(r);
+    if (progress) progress(k + 1, n);
+  }
+  for (double* v : {&rep.offset_within_1, &rep.confidence_at_zero, &rep.shifted_confidence_at_zero, &rep.envelope_lag_within_1,
+                    &rep.envelope_corr_at_zero})
+    *v /= n;
+  rep.pause_closed = rep.pause_frames > 0 ? double(closed) / rep.pause_frames : 0;
+  return rep;
+}
+
+}  // namespace dubkit

@@ -1,0 +1,53 @@
+// `dubkit sync eval`: how well `dubkit lipsync` re-drives held-out synthetic clips with other
+// speech, measured by the expert and by dlib landmarks on the output video:
+//   - the expert's offset of each output (want 0 +/- 1 frame) and its confidence at offset 0,
+//     against the same clip with its original audio shifted by 5 frames;
+//   - mouth opening (inner-lip gap from dlib's 68 landmarks, divided by the brow-to-chin
+//     height) against the new speech's RMS envelope per frame: Pearson correlation at lags
+//     -5..5 frames, and the lag of the peak (want 0 +/- 1; positive: the mouth follows the sound);
+//   - during pauses of the new speech longer than 200 ms (the audio corpus's phone timings,
+//     60 ms trimmed from each end for the lips to close), the fraction of frames with the mouth
+//     closed (gap below `closed_gap` of the face height).
+// Clip k (test split of the talking-face corpus) is re-driven by the audio of clip k + 1.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace dubkit {
+
+struct LipSyncEvalOptions {
+  std::string faces_dir, corpus_dir;
+  std::string model, expert;
+  std::string out_dir;           // the re-driven MP4s are kept here
+  std::string split = "test";
+  int clips = 10;
+  double closed_gap = 0.03;      // inner-lip gap / face height below which the mouth counts as closed
+  int threads = 2;
+};
+
+struct LipSyncEvalClip {
+  std::string video, speech;     // the clip re-driven, the utterance whose audio drove it
+  int offset = 0;
+  double confidence = 0, confidence_at_zero = 0;
+  double shifted_confidence_at_zero = 0;  // the original clip, audio 5 frames late
+  int envelope_peak_lag = 0;
+  double envelope_peak_corr = 0, envelope_corr_at_zero = 0;
+  long pause_frames = 0, pause_closed = 0;
+};
+
+struct LipSyncEvalReport {
+  std::vector<LipSyncEvalClip> clips;
+  double offset_within_1 = 0;          // fraction of clips with |offset| <= 1
+  double confidence_at_zero = 0;       // mean over clips
+  double shifted_confidence_at_zero = 0;
+  double envelope_lag_within_1 = 0;    // fraction of clips whose peak lag is within 1 frame of 0
+  double envelope_corr_at_zero = 0;    // mean
+  double pause_closed = 0;             // fraction of pause frames with the mouth closed
+  long pause_frames = 0;
+};
+
+LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& opts, const std::function<void(int, int)>& progress = {});
+
+}  // namespace dubkit
