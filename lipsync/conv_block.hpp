@@ -31,10 +31,18 @@ class ConvUnitImpl : public torch::nn::Module {
   explicit ConvUnitImpl(const ConvSpec& spec);
   torch::Tensor forward(const torch::Tensor& x);
   const ConvSpec& spec() const { return spec_; }
+  // Inference only: folds the BatchNorm's running statistics and affine into the convolution
+  // (same output, one pass less over the activations) and skips the BatchNorm from then on.
+  // The module's tensors no longer mean what their names say: do not train or save it after.
+  void fold_batch_norm();
 
  private:
   ConvSpec spec_;
+  bool folded_ = false;
   torch::nn::Sequential conv_block{nullptr};  // "conv_block.0.weight" [cout, cin, k, k] ([cin, cout, k, k] transposed)
+  torch::nn::Conv2d conv_{nullptr};           // conv_block.0 (one of these two)
+  torch::nn::ConvTranspose2d deconv_{nullptr};
+  torch::nn::BatchNorm2d norm_{nullptr};      // conv_block.1
 };
 TORCH_MODULE(ConvUnit);
 
@@ -46,6 +54,9 @@ torch::nn::Sequential conv_stack(const std::vector<ConvSpec>& specs);
 // 1x1 conv. The stages carry 2, 2, 2 and `last_stage_residuals` residual units (generator 1,
 // expert 2).
 std::vector<ConvSpec> mel_encoder_specs(double width, int last_stage_residuals);
+
+// ConvUnit::fold_batch_norm on every unit inside `module`.
+void fold_batch_norms(torch::nn::Module& module);
 
 // round(channels * width), at least 8: the channel count of a narrowed network.
 int scaled_channels(int channels, double width);

@@ -14,6 +14,7 @@
 #include "audio/resample.hpp"
 #include "core/error.hpp"
 #include "faces/tracker.hpp"
+#include "lipsync/conv_block.hpp"
 #include "lipsync/inputs.hpp"
 #include "lipsync/model_files.hpp"
 #include "video/video_reader.hpp"
@@ -56,9 +57,13 @@ class FrameSource {
       forward_done_ = true;
       position_ = decoded() - 1;
     }
-    if (!spill_ || decoded() < 2) return false;
-    if (position_ + step_ < 0 || position_ + step_ >= decoded()) step_ = -step_;
-    position_ += step_;
+    if (!spill_ || decoded() == 0) return false;
+    if (decoded() == 1) {
+      position_ = 0;  // a still: held
+    } else {
+      if (position_ + step_ < 0 || position_ + step_ >= decoded()) step_ = -step_;
+      position_ += step_;
+    }
     bgr = cv::imread(spill_path(position_), cv::IMREAD_COLOR);
     if (bgr.empty()) throw IoError(spill_path(position_) + ": cannot read back a spilled frame");
     duration = durations_[position_];
@@ -102,8 +107,9 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   o.validate();
   const auto t_start = Clock::now();
   torch::set_num_threads(o.threads);
-  torch::NoGradGuard no_grad;
+  torch::InferenceMode inference;  // no autograd bookkeeping at all (faster than NoGradGuard)
   Wav2Lip generator = load_lipsync_generator(o.model);
+  fold_batch_norms(*generator);
   const int size = generator->config().face_size;
 
   const Waveform speech = read_mono(o.audio);

@@ -9,7 +9,8 @@
 // all comes out re-encoded with the new audio and `frames_changed` = 0 (the caller decides
 // whether that is an error). Speech longer than the video extends it by playing the frames
 // forward and backward in turn (ping-pong), so the face keeps moving naturally; the frames are
-// then spilled to a temporary directory as they are first decoded. Speech shorter than the
+// then spilled to a temporary directory as they are first decoded; a one-frame video is held as
+// a still. Speech shorter than the
 // video: the frames after it keep their original mouth.
 //
 // Not thread-safe as a job (one per thread); it uses `threads` LibTorch threads.

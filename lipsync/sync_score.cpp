@@ -28,7 +28,7 @@ Waveform timeline_audio(const std::string& video, const SyncScoreOptions& o) {
 
 SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreOptions& o) {
   if (o.max_offset < 0 || o.max_offset > 100) throw InvalidArgument("sync score: --max-offset must be in 0..100");
-  torch::NoGradGuard no_grad;
+  torch::InferenceMode inference;  // no autograd bookkeeping at all (faster than NoGradGuard)
   expert->eval();
   const int frames_per_window = expert->config().frames;
   const FeatureMatrix mel = MelAnalyzer(mel_preset(expert->config().mel_preset)).compute(timeline_audio(video, o));

@@ -22,7 +22,8 @@ void register_train_syncnet(CLI::App* train) {
   cmd->add_option("--out", o->s.out_dir, "Output directory")->required();
   cmd->add_option("--width", o->s.model.width, "Channels relative to the public expert")->capture_default_str();
   cmd->add_option("--steps", o->s.steps, "Total optimisation steps")->capture_default_str();
-  cmd->add_option("--batch", o->s.batch, "Pairs per step (half in sync)")->capture_default_str();
+  cmd->add_option("--batch", o->s.batch, "Face windows per step, each ranked against its shifted audio")->capture_default_str();
+  cmd->add_option("--temperature", o->s.temperature, "Cosine scale of the ranking loss")->capture_default_str();
   cmd->add_option("--lr", o->s.lr, "Peak learning rate (AdamW)")->capture_default_str();
   cmd->add_option("--warmup", o->s.warmup, "Warm-up steps")->capture_default_str();
   cmd->add_option("--max-clips", o->s.max_clips, "Use the first N train clips (0 = all)")->capture_default_str();

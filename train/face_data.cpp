@@ -13,7 +13,8 @@
 namespace dubkit {
 
 std::vector<FaceClipData> load_face_data(const std::string& faces_dir, const std::string& corpus_dir,
-                                         const std::string& split, int face_size, int frames, int max_clips) {
+                                         const std::string& split, int face_size, int frames, int max_clips,
+                                         double margin) {
   const MelAnalyzer analyzer(mel_preset("wav2lip-16k"));
   std::vector<FaceClipData> out;
   for (const FaceClip& c : read_face_clips(faces_dir)) {
@@ -42,7 +43,8 @@ std::vector<FaceClipData> load_face_data(const std::string& faces_dir, const std
     d.mel = analyzer.compute(w);
     for (long t = 0; t + frames <= n; ++t) {
       // Training never uses a window moved back from the end: its mel would not match the frame.
-      bool ok = std::lround(d.times[t] * kMelFramesPerSecond) + kMelWindow <= d.mel.cols;
+      bool ok = std::lround((d.times[t] - margin) * kMelFramesPerSecond) >= 0 &&
+                std::lround((d.times[t] + margin) * kMelFramesPerSecond) + kMelWindow <= d.mel.cols;
       for (long k = 0; k < frames && ok; ++k) ok = d.valid[t + k];
       if (ok) d.starts.push_back(t);
     }

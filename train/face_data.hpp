@@ -22,10 +22,12 @@ struct FaceClipData {
 };
 
 // Clips of `split` (train/val/test), at most `max_clips` (0 = all), whose crops are
-// `face_size` and which hold at least one window of `frames` valid frames. IoError/FormatError
+// `face_size` and which hold at least one window of `frames` valid frames whose mel window,
+// moved by up to `margin` seconds either way, lies inside the audio. IoError/FormatError
 // naming the file when a crops image or audio file is missing or of the wrong size.
 std::vector<FaceClipData> load_face_data(const std::string& faces_dir, const std::string& corpus_dir,
-                                         const std::string& split, int face_size, int frames, int max_clips);
+                                         const std::string& split, int face_size, int frames, int max_clips,
+                                         double margin = 0);
 
 // crops[t .. t+frames) as float [frames, 3, S, S] in [0, 1].
 torch::Tensor window_crops(const FaceClipData& clip, long t, int frames);

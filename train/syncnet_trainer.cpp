@@ -19,42 +19,50 @@
 namespace fs = std::filesystem;
 
 namespace dubkit {
+
+const std::vector<int>& sync_shifts() {
+  static const std::vector<int> shifts = [] {
+    std::vector<int> s{0};
+    for (int d = 2; d <= kMaxSyncShift; ++d) s.insert(s.end(), {d, -d});
+    return s;
+  }();
+  return shifts;
+}
+
 namespace {
 
-struct Pairs {
-  torch::Tensor mel, faces, label;  // [B, 1, 80, 16], [B, 15, 48, 96], [B]
+// Seconds of audio a window start needs on either side for every shift to fit.
+double sync_margin(double fps) { return kMaxSyncShift / fps; }
+
+// Each sample: one face window and its audio windows at every candidate shift, the in-sync
+// one first.
+struct Batch {
+  torch::Tensor faces;  // [B, 3 * frames, 48, 96]
+  torch::Tensor mels;   // [B * S, 1, 80, 16], S = shifts().size(), sample-major
 };
 
-// Pair b of a batch: in sync when b is even. Off-sync faces come from 2..8 frames away for
-// b % 4 == 1, from anywhere at least 2 frames away for b % 4 == 3.
-Pairs draw_pairs(const std::vector<FaceClipData>& clips, int batch, int frames, std::mt19937_64& rng) {
-  std::vector<torch::Tensor> mels, faces;
-  std::vector<float> labels;
+Batch draw_batch(const std::vector<FaceClipData>& clips, int batch, int frames, double fps, std::mt19937_64& rng) {
+  std::vector<torch::Tensor> faces, mels;
   for (int b = 0; b < batch; ++b) {
     const FaceClipData& c = clips[rng() % clips.size()];
     const long t = draw_start(c, rng);
-    long f = t;
-    if (b % 2 == 1) {
-      if (b % 4 == 1) {
-        const long shift = 2 + static_cast<long>(rng() % 7);
-        f = t + ((rng() & 1) ? shift : -shift);
-        if (std::find(c.starts.begin(), c.starts.end(), f) == c.starts.end()) f = draw_start(c, rng, t, 2);
-      } else {
-        f = draw_start(c, rng, t, 2);
-      }
-    }
-    mels.push_back(mel_windows(c.mel, {c.times[t]})[0]);
-    faces.push_back(window_crops(c, f, frames));
-    labels.push_back(f == t ? 1.f : 0.f);
+    std::vector<double> times;
+    for (int d : sync_shifts()) times.push_back(c.times[t] + d / fps);
+    faces.push_back(window_crops(c, t, frames));
+    mels.push_back(mel_windows(c.mel, times));
   }
-  return {torch::stack(mels), expert_faces(torch::stack(faces)), torch::tensor(labels)};
+  return {expert_faces(torch::stack(faces)), torch::cat(mels)};
 }
 
-torch::Tensor pair_loss(SyncNet& net, const Pairs& p, torch::Tensor* accuracy = nullptr) {
-  const auto [a, v] = net->forward(p.mel, p.faces);
-  const torch::Tensor prob = sync_probability(a, v).clamp(1e-6, 1 - 1e-6);
-  if (accuracy) *accuracy = ((prob > 0.5).to(torch::kFloat32) == p.label).to(torch::kFloat32).mean();
-  return torch::binary_cross_entropy(prob, p.label);
+// Cross-entropy of picking the in-sync audio among the shifted ones by cosine / temperature.
+torch::Tensor batch_loss(SyncNet& net, const Batch& b, double temperature, torch::Tensor* accuracy = nullptr) {
+  const long n = b.faces.size(0), s = static_cast<long>(sync_shifts().size());
+  const torch::Tensor v = net->embed_faces(b.faces);                          // [B, E]
+  const torch::Tensor a = net->embed_audio(b.mels).reshape({n, s, -1});       // [B, S, E]
+  const torch::Tensor logits = (a * v.unsqueeze(1)).sum(2) / temperature;     // cosines: both unit length
+  const torch::Tensor target = torch::zeros({n}, torch::kLong);
+  if (accuracy) *accuracy = (logits.argmax(1) == 0).to(torch::kFloat32).mean();
+  return torch::nn::functional::cross_entropy(logits, target);
 }
 
 }  // namespace
@@ -67,7 +75,8 @@ void SyncNetTrainOptions::validate() const {
   need(!corpus_dir.empty(), "--corpus is required");
   need(!out_dir.empty(), "--out is required");
   need(steps >= 1, "--steps must be at least 1");
-  need(batch >= 2 && batch % 2 == 0, "--batch must be even and at least 2");
+  need(batch >= 1, "--batch must be at least 1");
+  need(temperature > 0 && temperature <= 1, "--temperature must be in (0, 1]");
   need(lr > 0 && lr < 1, "--lr must be in (0, 1)");
   need(warmup >= 1, "--warmup must be at least 1");
   need(max_clips >= 0, "--max-clips must not be negative");
@@ -85,6 +94,7 @@ SyncNetTrainReport train_syncnet(const SyncNetTrainOptions& o, const std::functi
   check_run_identity(o.out_dir,
                      nlohmann::json{{"faces", fs::weakly_canonical(o.faces_dir).string()}, {"config", o.model.to_json()},
                                     {"batch", o.batch}, {"lr", o.lr}, {"warmup", o.warmup}, {"max_clips", o.max_clips},
+                                    {"temperature", o.temperature}, {"fps", o.fps},
                                     {"seed", o.seed}}
                          .dump(),
                      o.resume, "train syncnet");
@@ -96,13 +106,13 @@ SyncNetTrainReport train_syncnet(const SyncNetTrainOptions& o, const std::functi
     load_weights(*net, load_weight_file(dir + "/expert.safetensors"), dir + "/expert.safetensors");
     torch::load(opt, dir + "/optimizer.pt");
   }
-  const auto train = load_face_data(o.faces_dir, o.corpus_dir, "train", 96, o.model.frames, o.max_clips);
+  const auto train = load_face_data(o.faces_dir, o.corpus_dir, "train", 96, o.model.frames, o.max_clips, sync_margin(o.fps));
   if (train.empty()) throw InvalidArgument("train syncnet: " + o.faces_dir + " has no train clip with " +
                                            std::to_string(o.model.frames) + " consecutive tracked frames");
-  const auto val = load_face_data(o.faces_dir, o.corpus_dir, "val", 96, o.model.frames, 0);
-  // The same val pairs at every validation.
+  const auto val = load_face_data(o.faces_dir, o.corpus_dir, "val", 96, o.model.frames, 0, sync_margin(o.fps));
+  // The same val samples at every validation.
   std::mt19937_64 val_rng(stable_hash("syncnet-val", o.seed));
-  const Pairs val_pairs = val.empty() ? Pairs{} : draw_pairs(val, 128, o.model.frames, val_rng);
+  const Batch val_batch = val.empty() ? Batch{} : draw_batch(val, 64, o.model.frames, o.fps, val_rng);
 
   TrainingLog log(o.out_dir + "/loss.csv", o.out_dir + "/loss.png", {"val_loss", "val_accuracy"}, step + 1);
   SyncNetTrainReport rep;
@@ -111,7 +121,7 @@ SyncNetTrainReport train_syncnet(const SyncNetTrainOptions& o, const std::functi
     const double lr = warmup_cosine_lr(o.lr, o.warmup, o.steps, step);
     set_lr(opt, lr);
     std::mt19937_64 rng(stable_hash("syncnet-batch", o.seed) ^ (static_cast<std::uint64_t>(step) * 0x9E3779B97F4A7C15ULL));
-    const torch::Tensor loss = pair_loss(net, draw_pairs(train, o.batch, o.model.frames, rng));
+    const torch::Tensor loss = batch_loss(net, draw_batch(train, o.batch, o.model.frames, o.fps, rng), o.temperature);
     opt.zero_grad();
     loss.backward();
     opt.step();
@@ -122,7 +132,7 @@ SyncNetTrainReport train_syncnet(const SyncNetTrainOptions& o, const std::functi
       torch::NoGradGuard no_grad;
       net->eval();
       torch::Tensor acc;
-      rep.val_loss = metrics["val_loss"] = pair_loss(net, val_pairs, &acc).item<double>();
+      rep.val_loss = metrics["val_loss"] = batch_loss(net, val_batch, o.temperature, &acc).item<double>();
       rep.val_accuracy = metrics["val_accuracy"] = acc.item<double>();
     }
     log.add(step, rep.final_loss, lr, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), metrics);

@@ -1,12 +1,17 @@
 // `dubkit train syncnet`: trains the colour SyncNet expert (lipsync/syncnet.hpp) on the
-// talking-face corpus, as the public color_syncnet_train.py does: half of each batch pairs 5
-// frames with the mel window that starts at their first frame (in sync, label 1), half pairs
-// the mel with 5 frames from elsewhere in the same clip (label 0); the loss is the binary cross
-// entropy of the embeddings' cosine.
+// talking-face corpus. Each sample is 5 consecutive frames and the mel windows starting at
+// their first frame shifted by every offset in sync_shifts() (0, then +-2 .. +-8 frames, all
+// from the same clip); the loss is the cross-entropy of picking the unshifted window by the
+// embeddings' cosine divided by `temperature`.
 //
-// Where it departs from the public recipe: half of the off-sync pairs are only 2..8 frames away
-// (the public code draws them anywhere), because the expert's job here includes telling a
-// 2-frame offset from none; AdamW with warm-up and cosine decay; a width multiplier.
+// Where it departs from the public recipe (color_syncnet_train.py: one pair per sample, in sync
+// or drawn from anywhere in the clip, binary cross-entropy of the cosine): the public loss sits
+// at ln 2 for thousands of steps before the expert starts to learn, which 2 CPU cores cannot
+// afford, while ranking a window against its own shifts learns from the first steps and trains
+// exactly the judgement the expert is used for (the offset of `sync score`, the 1-frame
+// precision the sync loss needs). The generator's sync loss still reads the cosine as a
+// probability, as the public one does. Also: AdamW with warm-up and cosine decay; a width
+// multiplier.
 //
 // The pairs of step s depend only on (seed, s), so a resumed run continues exactly.
 // OUT/run.json, OUT/checkpoints/step_NNNNNNN/ (expert.safetensors, optimizer.pt), OUT/loss.csv +
@@ -16,10 +21,16 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "lipsync/syncnet.hpp"
 
 namespace dubkit {
+
+inline constexpr int kMaxSyncShift = 8;  // frames
+// The audio shifts each training sample is ranked against, in frames: 0 (in sync) first, then
+// +-2 .. +-kMaxSyncShift (+-1 is left out: a 40 ms shift is within the mouth's own lag).
+const std::vector<int>& sync_shifts();
 
 struct SyncNetTrainOptions {
   std::string faces_dir;          // corpus faces output
@@ -27,7 +38,9 @@ struct SyncNetTrainOptions {
   std::string out_dir;
   SyncNetConfig model;            // width etc.
   long steps = 4000;
-  int batch = 32;                 // pairs per step, half in sync
+  int batch = 16;                 // face windows per step (each with sync_shifts().size() audio windows)
+  double temperature = 0.1;       // cosine scale of the ranking loss
+  double fps = 25;                // frame rate of the clips (for the shifts' times)
   double lr = 3e-4;               // peak AdamW learning rate
   long warmup = 200;
   int max_clips = 0;              // train clips used (0 = all)
@@ -44,7 +57,7 @@ struct SyncNetTrainReport {
   long steps = 0;
   double final_loss = 0;
   double val_loss = 0;
-  double val_accuracy = 0;        // fraction of val pairs on the right side of cosine 0.5
+  double val_accuracy = 0;        // fraction of val samples whose best window is the unshifted one
   double seconds = 0;
 };
 

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
 #include "core/torch_bridge.hpp"
+#include "lipsync/conv_block.hpp"
 #include "lipsync/syncnet.hpp"
 #include "lipsync/wav2lip.hpp"
 #include "support.hpp"
@@ -102,6 +103,9 @@ TEST_CASE("Wav2Lip generator: public names, shapes and output for PATTERN weight
   REQUIRE(got.sizes() == expected.sizes());
   CHECK(expected.std().item<float>() > 1e-3f);  // not a constant image
   CHECK((got - expected).abs().max().item<float>() < 1e-4f);
+  // Folding the BatchNorms into the convolutions (inference speed) keeps the output.
+  fold_batch_norms(*g);
+  CHECK((g->forward(to_torch(io.at("mel").copy()), to_torch(io.at("face").copy())) - expected).abs().max().item<float>() < 1e-4f);
 }
 
 TEST_CASE("SyncNet colour expert: public names, shapes and embeddings for PATTERN weights", "[lipsync][golden]") {

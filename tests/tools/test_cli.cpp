@@ -1,7 +1,6 @@
 // End-to-end: the dubkit binary as a user runs it. Exit codes: 0 success, 2 usage, 1 failure.
 #include <catch2/catch.hpp>
 #include <sndfile.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <filesystem>
@@ -14,49 +13,18 @@
 #include "core/checkpoint.hpp"
 #include "core/safetensors.hpp"
 #include "support.hpp"
+#include "tools/cli_support.hpp"
 
 using namespace dubkit;
+using test::entries;
+using test::Result;
+using test::run_dubkit;
+using test::slurp;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Runs the dubkit binary with `args` (each quoted), with a time limit so a hang fails instead of blocking.
-Result run_dubkit(const std::vector<std::string>& args, int timeout_s = 120, const std::string& stdin_path = "/dev/null") {
-  static int n = 0;
-  const std::string dir = test::temp_dir("cli-io");
-  const std::string out = dir + "/out" + std::to_string(n) + ".txt", err = dir + "/err" + std::to_string(n++) + ".txt";
-  std::string cmd = "timeout " + std::to_string(timeout_s) + " " + quote(DUBKIT_BINARY);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " <" + quote(stdin_path) + " >" + quote(out) + " 2>" + quote(err);
-  const int status = std::system(cmd.c_str());
-  Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-  UNSCOPED_INFO("dubkit exit " << r.code << "\nstdout: " << r.out << "\nstderr: " << r.err);
-  return r;
-}
-
 const std::string kSample = std::string(DUBKIT_SAMPLES_DIR) + "/sample.wav";
-
-std::vector<std::string> entries(const std::string& dir) {
-  std::vector<std::string> v;
-  for (const auto& e : fs::directory_iterator(dir)) v.push_back(e.path().filename().string());
-  return v;
-}
 
 }  // namespace
 

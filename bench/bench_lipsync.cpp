@@ -1,0 +1,134 @@
+// `dubkit lipsync` end to end on 2 cores: a 10 s, 25 fps, 1280x720 synthetic talking-face clip
+// re-driven by 10 s of speech-like audio with the default generator (models/lipsync.safetensors),
+// next to the floor any such tool pays in the same run: decoding and re-encoding the same clip
+// with the same codec settings (transcode). Counters: frames/s and each stage's share.
+//
+// `dubkit_bench_lipsync --peak-memory` instead runs lipsync on 10 s and 60 s clips, each in its
+// own child process, and prints each one's peak resident memory: streaming means it should not
+// grow with the clip's length.
+//
+// The clips are rendered on first use and kept in the system temp dir.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "audio/io.hpp"
+#include "bench/signals.hpp"
+#include "faces/synthetic_face.hpp"
+#include "faces/visemes.hpp"
+#include "lipsync/lipsync_video.hpp"
+#include "video/video_reader.hpp"
+#include "video/video_writer.hpp"
+
+using namespace dubkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kModel = std::string(DUBKIT_MODELS_DIR) + "/lipsync.safetensors";
+
+// A talking synthetic face (mouth opening and closing at 3 Hz, head motion) with the speech.
+std::string clip(double seconds) {
+  const std::string dir = (fs::temp_directory_path() / "dubkit-bench-lipsync").string();
+  fs::create_directories(dir);
+  const std::string path = dir + "/clip" + std::to_string(static_cast<int>(seconds)) + ".mp4";
+  const std::string audio = dir + "/speech" + std::to_string(static_cast<int>(seconds)) + ".wav";
+  if (fs::exists(path) && fs::exists(audio)) return path;
+  const Waveform speech = bench::noisy_tone(16000, seconds);
+  write_audio(audio, speech);
+  FaceIdentity id = FaceIdentity::random(3);
+  id.face_height = 0.45;
+  VideoWriter w(path, 1280, 720, speech);
+  for (int i = 0; i < static_cast<int>(std::lround(seconds * 25)); ++i) {
+    const double t = i / 25.0;
+    MouthShape m;
+    m.open = 0.5 + 0.5 * std::sin(2 * M_PI * 3 * t);
+    w.write(render_face(id, head_motion_at(3, t), m, cv::Size(1280, 720)), t);
+  }
+  w.finish();
+  return path;
+}
+
+std::string speech_for(const std::string& clip_path) {
+  std::string s = clip_path;
+  s.replace(s.find("clip"), 4, "speech");
+  return s.substr(0, s.size() - 4) + ".wav";
+}
+
+LipSyncVideoOptions options(const std::string& video, const std::string& output) {
+  LipSyncVideoOptions o;
+  o.video = video;
+  o.audio = speech_for(video);
+  o.output = output;
+  o.model = kModel;
+  return o;
+}
+
+void BM_LipSync(benchmark::State& state) {
+  const std::string video = clip(10);
+  LipSyncVideoReport r;
+  for (auto _ : state) r = lipsync_video(options(video, video + ".out.mp4"));
+  state.counters["fps"] = r.frames_out / r.total_s;
+  for (const auto& [name, s] : {std::pair{"decode", r.decode_s}, {"detect", r.detect_s}, {"landmarks", r.landmarks_s},
+                                {"network", r.network_s}, {"composite", r.composite_s}, {"encode", r.encode_s}})
+    state.counters[std::string(name) + "_ms_per_frame"] = 1000 * s / r.frames_out;
+}
+
+void BM_Transcode(benchmark::State& state) {
+  const std::string video = clip(10);
+  long frames = 0;
+  for (auto _ : state) {
+    VideoReader in(video);
+    VideoWriter out(video + ".transcoded.mp4", in.info().width, in.info().height, read_mono(speech_for(video)),
+                    LipSyncVideoOptions{}.encode);
+    VideoFrame f;
+    frames = 0;
+    while (in.read(f)) out.write(f.bgr, f.pts, f.duration), ++frames;
+    out.finish();
+  }
+  state.counters["frames"] = static_cast<double>(frames);
+}
+
+BENCHMARK(BM_LipSync)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+BENCHMARK(BM_Transcode)->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+
+// Peak resident memory (KiB) of lipsync on a clip of `seconds`, in a child process.
+long child_peak_kib(double seconds) {
+  const std::string video = clip(seconds);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    try {
+      lipsync_video(options(video, video + ".out.mp4"));
+      _exit(0);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      _exit(1);
+    }
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? usage.ru_maxrss : -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::strcmp(argv[1], "--peak-memory") == 0) {
+    clip(10), clip(60);  // rendered first, outside the measured children
+    const long a = child_peak_kib(10), b = child_peak_kib(60);
+    std::printf("lipsync peak resident memory: 10 s clip %.1f MiB, 60 s clip %.1f MiB (ratio %.3f)\n", a / 1024.0,
+                b / 1024.0, double(b) / a);
+    return a > 0 && b > 0 ? 0 : 1;
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,188 @@
+// End-to-end: dubkit faces, lipsync and sync score on synthetic talking-face clips made here,
+// with tiny random-weight networks (the commands' plumbing, not the models' quality: that is
+// `dubkit sync eval` on the trained defaults, reported in models/lipsync.md).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include <opencv2/core.hpp>
+
+#include "audio/io.hpp"
+#include "faces/synthetic_face.hpp"
+#include "lipsync/model_files.hpp"
+#include "support.hpp"
+#include "tools/cli_support.hpp"
+#include "video/video_reader.hpp"
+#include "video/video_writer.hpp"
+
+using namespace dubkit;
+using test::Result;
+using test::run_dubkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Speech-like test audio: the DSP tests' tone with its slow envelope.
+Waveform speech(double seconds) { return test::test_tone(16000, seconds, 180.0); }
+
+// `seconds` of 25 fps video: one synthetic face per identity, side by side, mouths opening and
+// closing at 3 Hz; `with_audio` muxes speech of the same length.
+void write_clip(const std::string& path, const std::vector<std::uint64_t>& identities, cv::Size face_frame, double seconds,
+                bool with_audio) {
+  const int frames = static_cast<int>(std::lround(seconds * 25));
+  const cv::Size size(face_frame.width * std::max<int>(1, identities.size()), face_frame.height);
+  VideoWriter w(path, size.width, size.height, with_audio ? speech(seconds) : Waveform{});
+  for (int i = 0; i < frames; ++i) {
+    MouthShape m;
+    m.open = 0.5 + 0.5 * std::sin(2 * M_PI * 3 * i / 25.0);
+    std::vector<cv::Mat> parts;
+    for (auto id : identities) parts.push_back(render_face(FaceIdentity::random(id), HeadPose{}, m, face_frame));
+    if (parts.empty()) parts.push_back(cv::Mat(face_frame, CV_8UC3, cv::Scalar(90, 120, 150)));  // an empty room
+    cv::Mat frame;
+    cv::hconcat(parts, frame);
+    w.write(frame, i / 25.0);
+  }
+  w.finish();
+}
+
+struct Media {
+  std::string dir, clip, two_faces, no_face, one_frame, odd, short_wav, long_wav, generator, expert;
+};
+
+// Made once for all the tests below.
+const Media& media() {
+  static const Media m = [] {
+    Media m;
+    m.dir = test::temp_dir("cli-lipsync");
+    m.clip = m.dir + "/clip.mp4";
+    write_clip(m.clip, {5}, cv::Size(320, 240), 3.0, true);
+    m.two_faces = m.dir + "/two.mp4";
+    write_clip(m.two_faces, {7, 8}, cv::Size(320, 240), 1.0, false);
+    m.no_face = m.dir + "/room.mp4";
+    write_clip(m.no_face, {}, cv::Size(320, 240), 1.0, true);
+    m.one_frame = m.dir + "/still.mp4";
+    write_clip(m.one_frame, {5}, cv::Size(320, 240), 0.04, false);
+    m.odd = m.dir + "/odd.mp4";
+    write_clip(m.odd, {6}, cv::Size(321, 241), 1.0, false);
+    m.short_wav = m.dir + "/short.wav";
+    write_audio(m.short_wav, speech(2.0));
+    m.long_wav = m.dir + "/long.wav";
+    write_audio(m.long_wav, speech(5.0));
+    LipSyncConfig g;
+    g.width = 0.125;
+    m.generator = m.dir + "/generator.safetensors";
+    save_lipsync_generator(m.generator, Wav2Lip(g));
+    SyncNetConfig e;
+    e.width = 0.125;
+    m.expert = m.dir + "/expert.safetensors";
+    save_sync_expert(m.expert, SyncNet(e));
+    return m;
+  }();
+  return m;
+}
+
+long frame_count(const std::string& path) {
+  VideoReader r(path);
+  VideoFrame f;
+  long n = 0;
+  while (r.read(f)) ++n;
+  return n;
+}
+
+nlohmann::json run_json(const std::vector<std::string>& args) {
+  const Result r = run_dubkit(args, 300);
+  REQUIRE(r.code == 0);
+  return nlohmann::json::parse(r.out);
+}
+
+}  // namespace
+
+TEST_CASE("faces: tracks, per-frame landmarks and a preview", "[e2e][lipsync]") {
+  const Media& m = media();
+  const auto j = run_json({"faces", m.clip, "--json", "--preview", m.dir + "/preview.mp4"});
+  CHECK(j["frame_count"] == 75);
+  REQUIRE(j["tracks"].size() == 1);
+  CHECK(j["tracks"][0]["frames"] == 75);
+  CHECK(j["frames"][10]["faces"][0]["landmarks"].size() == 68);
+  CHECK(frame_count(m.dir + "/preview.mp4") == 75);
+
+  const auto two = run_json({"faces", m.two_faces, "--json"});
+  CHECK(two["tracks"].size() == 2);
+  const auto none = run_json({"faces", m.no_face, "--json"});
+  CHECK(none["tracks"].empty());
+}
+
+TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", "[e2e][lipsync]") {
+  const Media& m = media();
+  // Shorter speech: the frames after it keep their mouth; the output keeps the video's length.
+  auto j = run_json({"lipsync", "--video", m.clip, "--audio", m.short_wav, "-o", m.dir + "/short.mp4", "--model", m.generator, "--json"});
+  CHECK(j["frames_out"] == 75);
+  CHECK(j["frames_changed"] == 50);
+  CHECK(j["tracks"].size() == 1);
+  for (const char* stage : {"decode", "detect", "landmarks", "network", "composite", "encode"}) CHECK(j["seconds"][stage].get<double>() >= 0);
+  CHECK(frame_count(m.dir + "/short.mp4") == 75);
+  const Waveform a = read_audio_track(m.dir + "/short.mp4", 16000);
+  CHECK(a.seconds() == Approx(2.0).margin(0.1));
+
+  // Longer speech: the video plays forward, backward, forward... to the speech's end.
+  j = run_json({"lipsync", "--video", m.clip, "--audio", m.long_wav, "-o", m.dir + "/long.mp4", "--model", m.generator, "--json"});
+  CHECK(j["frames_in"] == 75);
+  CHECK(j["frames_out"] == 125);
+  CHECK(j["frames_changed"] == 125);
+  CHECK(j["output_seconds"].get<double>() == Approx(5.0).margin(0.05));
+  CHECK(frame_count(m.dir + "/long.mp4") == 125);
+  CHECK_FALSE(fs::exists(m.dir + "/long.mp4.frames.tmp"));  // spilled frames cleaned up
+
+  // --face picks a track; the default is the largest (both are the same size here: track 0).
+  j = run_json({"lipsync", "--video", m.two_faces, "--audio", m.short_wav, "-o", m.dir + "/two_out.mp4", "--model", m.generator, "--face", "1", "--json"});
+  CHECK(j["face_track"] == 1);
+  CHECK(j["tracks"].size() == 2);
+
+  // Odd sizes keep their size.
+  j = run_json({"lipsync", "--video", m.odd, "--audio", m.short_wav, "-o", m.dir + "/odd_out.mp4", "--model", m.generator, "--json"});
+  CHECK(j["width"] == 321);
+  CHECK(j["height"] == 241);
+  CHECK(VideoReader(m.dir + "/odd_out.mp4").info().width == 321);
+
+  // A one-frame video is a still: it is held for the whole speech.
+  j = run_json({"lipsync", "--video", m.one_frame, "--audio", m.short_wav, "-o", m.dir + "/still_out.mp4", "--model", m.generator, "--json"});
+  CHECK(j["frames_in"] == 1);
+  CHECK(j["frames_out"] == 50);
+}
+
+TEST_CASE("lipsync and sync score: bad input", "[e2e][lipsync][bad-input]") {
+  const Media& m = media();
+  // No face at all: re-encoded with the new audio, nothing re-rendered, a warning.
+  const Result none = run_dubkit({"lipsync", "--video", m.no_face, "--audio", m.short_wav, "-o", m.dir + "/room_out.mp4", "--model", m.generator});
+  CHECK(none.code == 0);
+  CHECK_THAT(none.err, Catch::Contains("no face"));
+  // Corrupt video: exit 1 naming the file, no output.
+  const std::string corrupt = m.dir + "/corrupt.mp4";
+  std::ofstream(corrupt) << "not a video at all";
+  const Result bad = run_dubkit({"lipsync", "--video", corrupt, "--audio", m.short_wav, "-o", m.dir + "/bad_out.mp4", "--model", m.generator});
+  CHECK(bad.code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("corrupt.mp4"));
+  CHECK_FALSE(fs::exists(m.dir + "/bad_out.mp4"));
+  // The output may not overwrite an input.
+  CHECK(run_dubkit({"lipsync", "--video", m.clip, "--audio", m.short_wav, "-o", m.clip, "--model", m.generator}).code == 2);
+  // sync score needs audio: a video without an audio track is refused by name.
+  const Result silent = run_dubkit({"sync", "score", m.two_faces, "--expert", m.expert});
+  CHECK(silent.code == 1);
+  CHECK_THAT(silent.err, Catch::Contains("two.mp4") && Catch::Contains("audio"));
+  // ... and a face.
+  const Result faceless = run_dubkit({"sync", "score", m.no_face, "--expert", m.expert});
+  CHECK(faceless.code != 0);
+  CHECK_THAT(faceless.err, Catch::Contains("face"));
+}
+
+TEST_CASE("sync score reports an offset and confidences", "[e2e][lipsync]") {
+  const Media& m = media();
+  const auto j = run_json({"sync", "score", m.clip, "--expert", m.expert, "--max-offset", "3", "--json"});
+  CHECK(j["distances"].size() == 7);
+  CHECK(std::abs(j["offset"].get<int>()) <= 3);
+  CHECK(j["confidence"].get<double>() >= 0);
+  CHECK(j["windows"].get<int>() > 60);
+}
