@@ -57,7 +57,7 @@ std::string clip(double seconds) {
 
 std::string speech_for(const std::string& clip_path) {
   std::string s = clip_path;
-  s.replace(s.find("clip"), 4, "speech");
+  s.replace(s.rfind("/clip") + 1, 4, "speech");
   return s.substr(0, s.size() - 4) + ".wav";
 }
 

@@ -69,9 +69,15 @@ void prepare_clip(const TalkingFacesOptions& o, const FaceDetector& detector, co
   std::vector<cv::Mat> crops;
   VideoFrame frame;
   while (reader.read(frame)) {
-    const auto faces = tracker.update(frame.bgr);
-    const bool found = !faces.empty() && faces.front().valid;
-    crops.push_back(found ? warp_to_crop(frame.bgr, align_face(faces.front().landmarks, o.face_size))
+    const std::vector<TrackedFace> faces = tracker.update(frame.bgr);
+    const TrackedFace* face = nullptr;
+    for (const TrackedFace& f : faces)
+      if (f.valid) {
+        face = &f;
+        break;
+      }
+    const bool found = face != nullptr;
+    crops.push_back(found ? warp_to_crop(frame.bgr, align_face(face->landmarks, o.face_size))
                           : cv::Mat(o.face_size, o.face_size, CV_8UC3, cv::Scalar::all(0)));
     clip.times.push_back(frame.pts);
     clip.valid.push_back(found);

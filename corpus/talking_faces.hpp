@@ -49,7 +49,7 @@ std::vector<FaceClip> read_face_clips(const std::string& dir);
 struct TalkingFacesOptions {
   std::string corpus_dir;     // the audio corpus (manifest.jsonl with phone timings)
   std::string out_dir;
-  int clips = 400;            // number of clips (utterances taken in manifest order per split share)
+  int clips = 400;            // number of clips (a seeded sample of the utterances under 8 s, every split)
   int identities = 200;       // distinct synthetic faces, split like the clips
   int face_size = 96;         // aligned crop side stored for training
   double fps = 25;

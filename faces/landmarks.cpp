@@ -1,5 +1,6 @@
 #include "faces/landmarks.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -105,6 +106,11 @@ cv::Rect2f LandmarkModel::box_for(const Landmarks& l) const {
 
 double inner_lip_gap(const Landmarks& l) {
   return (cv::norm(l[61] - l[67]) + cv::norm(l[62] - l[66]) + cv::norm(l[63] - l[65])) / 3.0;
+}
+
+double face_height(const Landmarks& l) {
+  const cv::Point2f brow = (l[19] + l[24]) * 0.5f;
+  return std::max(1.0, cv::norm(l[8] - brow));
 }
 
 }  // namespace dubkit

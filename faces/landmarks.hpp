@@ -43,6 +43,10 @@ class LandmarkModel {
   std::unique_ptr<Impl> impl_;
 };
 
+// Brow-to-chin height: from the midpoint of the brows' centres (19, 24) to the chin (8), pixels,
+// at least 1. The face's scale for sizes that must follow it (mouth opening, feathering).
+double face_height(const Landmarks& l);
+
 // Mean distance between the inner-lip pairs 61-67, 62-66 and 63-65 (pixels): the mouth opening.
 double inner_lip_gap(const Landmarks& l);
 

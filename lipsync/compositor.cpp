@@ -9,14 +9,6 @@
 #include "core/error.hpp"
 
 namespace dubkit {
-namespace {
-
-double face_height(const Landmarks& l) {
-  const cv::Point2f brow = (l[19] + l[24]) * 0.5f;
-  return std::max(1.0, cv::norm(l[8] - brow));
-}
-
-}  // namespace
 
 std::vector<cv::Point> mouth_region(const FaceAlignment& a, const Landmarks& l, const CompositeOptions& opts,
                                     cv::Size frame_size) {
@@ -91,12 +83,13 @@ cv::Mat composite_face(cv::Mat& frame, const cv::Mat& generated, const FaceAlign
     return mask;
   }
 
-  // Feathered weight: erode by two feather widths, blur by one, so it reaches 0 before the
-  // polygon's edge; the product with the polygon makes "outside is untouched" exact.
+  // Feathered weight: erode by three feather widths, blur with sigma one, so the weight has
+  // fallen to ~0.001 at the polygon's edge (no visible seam); the product with the polygon
+  // makes "outside is untouched" exact.
   const double f = std::max(1.0, opts.feather * face_height(l));
   cv::Mat weight;
   cv::erode(region, weight, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * int(f) + 1, 2 * int(f) + 1)),
-            cv::Point(-1, -1), 2);
+            cv::Point(-1, -1), 3);
   weight.convertTo(weight, CV_32F, 1.0 / 255);
   cv::GaussianBlur(weight, weight, cv::Size(0, 0), f);
   cv::Mat inside;

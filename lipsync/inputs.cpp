@@ -59,13 +59,18 @@ torch::Tensor generator_input(const torch::Tensor& target, const torch::Tensor& 
   return torch::cat({masked, reference}, 1);
 }
 
-torch::Tensor expert_faces(const torch::Tensor& crops) {
-  const long b = crops.size(0), frames = crops.size(1), s = crops.size(3);
-  torch::Tensor lower = crops.narrow(3, s / 2, s - s / 2).reshape({b * frames, 3, s - s / 2, s});
+torch::Tensor lower_halves(const torch::Tensor& crops) {
+  const long s = crops.size(2);
+  torch::Tensor lower = crops.narrow(2, s / 2, s - s / 2);
   if (s != 96)
     lower = torch::nn::functional::interpolate(
         lower, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{48, 96}).mode(torch::kArea));
-  return lower.reshape({b, frames * 3, 48, 96});
+  return lower;
+}
+
+torch::Tensor expert_faces(const torch::Tensor& crops) {
+  const long b = crops.size(0), frames = crops.size(1), s = crops.size(3);
+  return lower_halves(crops.reshape({b * frames, 3, s, s})).reshape({b, frames * 3, 48, 96});
 }
 
 }  // namespace dubkit

@@ -2,8 +2,9 @@
 //
 // Mel windows: the `wav2lip-16k` mel runs at 80 frames/s (hop 200 at 16 kHz, frame m centred
 // at m / 80 s). The window of a video frame shown at t seconds is the 16 mel frames starting at
-// round(80 t) (public: round(i * 80 / fps) for frame i of a constant-rate video; dubkit uses the
-// frame's own presentation time, so variable frame rates stay in sync). Windows that would run
+// round(80 t), the frame's own presentation time, so variable frame rates stay in sync. (The
+// public code truncates, int(i * 80 / fps): with a public checkpoint at 25 fps, 2 frames in 5
+// get a window one mel frame, 12.5 ms, later than it was trained with.) Windows that would run
 // past the end are moved back to end at the last mel frame, as the public inference does.
 //
 // Faces: aligned BGR crops (CV_8UC3, S x S) become float [0, 1] in BGR channel order (the public
@@ -39,6 +40,10 @@ cv::Mat tensor_to_crop(const torch::Tensor& chw);
 // The generator's input: `target` [N, 3, S, S] with its lower half (rows S/2 .. S-1) zeroed,
 // then `reference` [N, 3, S, S] of the same face -> [N, 6, S, S].
 torch::Tensor generator_input(const torch::Tensor& target, const torch::Tensor& reference);
+
+// Lower halves of S x S crops [N, 3, S, S] at the expert's and the quality discriminator's
+// 48 x 96 (area averaging when S > 96) -> [N, 3, 48, 96].
+torch::Tensor lower_halves(const torch::Tensor& crops);
 
 // The expert's face input from `frames` consecutive crops per sample: crops [B, frames, 3, S, S]
 // -> lower halves scaled to 48 x 96 (area averaging when S > 96), concatenated along channels

@@ -30,24 +30,30 @@ double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock:
 
 // The input's frames, then, when the speech outlasts them, the same frames backward and
 // forward in turn. Frames are spilled to `spill_dir` (lossless PNG) on the first pass only
-// when the extension may be needed.
+// when the container says the speech is longer by at least half a frame (or states no
+// duration); when it understated the video's length, the last frame is held as a still.
 class FrameSource {
  public:
   FrameSource(const std::string& path, double needed_seconds, std::string spill_dir)
       : reader_(path), spill_dir_(std::move(spill_dir)) {
-    spill_ = needed_seconds > reader_.info().duration - 1e-3;
+    const VideoInfo& i = reader_.info();
+    spill_ = i.duration <= 0 || needed_seconds > i.duration + 0.5 / std::max(1.0, i.fps);
     if (spill_) fs::create_directories(spill_dir_);
   }
   const VideoInfo& info() const { return reader_.info(); }
   long decoded() const { return static_cast<long>(durations_.size()); }
+  // The input has been played once: further frames are the extension.
+  bool extending() const { return forward_done_; }
 
-  // The next frame to show and how long it shows; false when the input is exhausted and
-  // cannot be extended.
+  // The next frame to show and how long it shows. Returns false once when the input's frames
+  // are used up; calls after that return the extension's frames (false for a video without
+  // frames).
   bool next(cv::Mat& bgr, double& duration) {
     if (!forward_done_) {
       VideoFrame f;
       if (reader_.read(f)) {
         bgr = f.bgr;
+        last_ = f.bgr;
         duration = f.duration;
         durations_.push_back(f.duration);
         if (spill_ && !cv::imwrite(spill_path(decoded() - 1), bgr, {cv::IMWRITE_PNG_COMPRESSION, 1}))
@@ -56,8 +62,14 @@ class FrameSource {
       }
       forward_done_ = true;
       position_ = decoded() - 1;
+      return false;
     }
-    if (!spill_ || decoded() == 0) return false;
+    if (decoded() == 0) return false;
+    if (!spill_) {
+      bgr = last_;
+      duration = durations_.back();
+      return true;
+    }
     if (decoded() == 1) {
       position_ = 0;  // a still: held
     } else {
@@ -75,6 +87,7 @@ class FrameSource {
   VideoReader reader_;
   std::string spill_dir_;
   bool spill_ = false, forward_done_ = false;
+  cv::Mat last_;
   std::vector<double> durations_;
   long position_ = 0, step_ = -1;
 };
@@ -167,9 +180,9 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
       t0 = Clock::now();
       long k = 0;
       for (Pending& p : batch)
-        if (p.face) composite_face(p.frame, tensor_to_crop(out[k++]), p.alignment, p.landmarks, o.composite);
+        if (p.face && cv::countNonZero(composite_face(p.frame, tensor_to_crop(out[k++]), p.alignment, p.landmarks, o.composite)) > 0)
+          ++rep.frames_changed;
       rep.composite_s += since(t0);
-      rep.frames_changed += static_cast<long>(crops.size());
     }
     const auto t0 = Clock::now();
     for (const Pending& p : batch) writer.write(p.frame, p.pts, p.duration);
@@ -177,14 +190,18 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
     batch.clear();
   };
 
-  const double out_seconds = std::max(rep.audio_seconds, info.duration);
+  // The whole input plays once; the extension only lasts until the speech ends.
+  const long expected_frames = static_cast<long>(std::ceil(std::max(rep.audio_seconds, info.duration) * std::max(1.0, info.fps)));
   double pts = 0;
   long index = 0;
   while (true) {
-    if (pts >= out_seconds - 1e-9 && index > 0) break;
+    if (source.extending() && pts >= rep.audio_seconds - 1e-9) break;
     Pending p;
     auto t0 = Clock::now();
-    if (!source.next(p.frame, p.duration)) break;
+    if (!source.next(p.frame, p.duration)) {
+      // The input is used up: extend it only while the speech lasts.
+      if (pts >= rep.audio_seconds - 1e-9 || !source.next(p.frame, p.duration)) break;
+    }
     rep.decode_s += since(t0);
     p.pts = pts;
     if (pts < rep.audio_seconds) {
@@ -215,15 +232,15 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
     if (static_cast<int>(batch.size()) >= o.batch) flush();
     pts += shown;
     ++index;
-    if (progress) progress(index, static_cast<long>(std::ceil(out_seconds * std::max(1.0, info.fps))));
+    if (progress) progress(index, std::max(index, expected_frames));
   }
+  if (index == 0) throw FormatError(o.video + ": no frame decoded");  // the writer drops its partial file
   flush();
   const auto t0 = Clock::now();
   writer.finish();
   rep.encode_s += since(t0);
   rep.detect_s = tracker.times().detect_s;
   rep.landmarks_s = tracker.times().landmarks_s;
-  if (index == 0) throw FormatError(o.video + ": no frame decoded");
   rep.frames_in = source.decoded();
   rep.frames_out = index;
   rep.output_seconds = pts;

@@ -10,7 +10,7 @@
 // whether that is an error). Speech longer than the video extends it by playing the frames
 // forward and backward in turn (ping-pong), so the face keeps moving naturally; the frames are
 // then spilled to a temporary directory as they are first decoded; a one-frame video is held as
-// a still. Speech shorter than the
+// a still (so is the last frame when the container overstated the video's length). Speech shorter than the
 // video: the frames after it keep their original mouth.
 //
 // Not thread-safe as a job (one per thread); it uses `threads` LibTorch threads.
@@ -49,7 +49,7 @@ struct LipSyncVideoReport {
   int width = 0, height = 0;
   long frames_in = 0;         // decoded input frames
   long frames_out = 0;        // written frames (more than frames_in when ping-pong extended the video)
-  long frames_changed = 0;    // frames whose mouth was re-rendered
+  long frames_changed = 0;    // frames whose mouth was re-rendered (a non-empty mouth region pasted)
   double video_seconds = 0, audio_seconds = 0, output_seconds = 0;
   std::vector<FaceTrackSummary> tracks;
   int face_track = -1;        // the track that was re-rendered (first one chosen)

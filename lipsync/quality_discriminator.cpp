@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "lipsync/conv_block.hpp"
+#include "lipsync/inputs.hpp"
 
 namespace dubkit {
 
@@ -27,11 +28,7 @@ QualityDiscriminatorImpl::QualityDiscriminatorImpl(double width) {
 }
 
 torch::Tensor QualityDiscriminatorImpl::forward(const torch::Tensor& faces) {
-  const long s = faces.size(2);
-  torch::Tensor x = faces.narrow(2, s / 2, s - s / 2);
-  if (s != 96)
-    x = torch::nn::functional::interpolate(
-        x, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{48, 96}).mode(torch::kArea));
+  torch::Tensor x = lower_halves(faces);
   for (const auto& block : *face_encoder_blocks) x = block->as<torch::nn::Sequential>()->forward(x);
   return binary_pred->forward(x).view({-1});
 }

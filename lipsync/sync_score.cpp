@@ -28,6 +28,7 @@ Waveform timeline_audio(const std::string& video, const SyncScoreOptions& o) {
 
 SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreOptions& o) {
   if (o.max_offset < 0 || o.max_offset > 100) throw InvalidArgument("sync score: --max-offset must be in 0..100");
+  if (o.batch < 1) throw InvalidArgument("sync score: batch must be at least 1");
   torch::InferenceMode inference;  // no autograd bookkeeping at all (faster than NoGradGuard)
   expert->eval();
   const int frames_per_window = expert->config().frames;
@@ -42,7 +43,7 @@ SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreO
   FaceTracker tracker(detector, landmarks, to);
   SyncScore s;
   s.fps = reader.info().fps > 0 ? reader.info().fps : 25.0;
-  std::vector<torch::Tensor> halves;  // [3, 48, 96] float per frame, empty when no face
+  std::vector<torch::Tensor> halves;  // [3, 48, 96] uint8 per frame, undefined when no face
   std::vector<double> times;
   int target = o.face;
   VideoFrame f;
@@ -54,8 +55,9 @@ SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreO
       if (!face.valid) continue;
       if (target < 0) target = face.track;
       if (face.track != target) continue;
-      const torch::Tensor crop = crops_to_tensor({warp_to_crop(f.bgr, align_face(face.landmarks, 96))});
-      half = crop.narrow(2, 48, 48)[0].clone();
+      const cv::Mat crop = warp_to_crop(f.bgr, align_face(face.landmarks, 96));
+      // from_blob over `crop`, alive until clone() has copied its lower half.
+      half = torch::from_blob(crop.data, {96, 96, 3}, torch::kUInt8).narrow(0, 48, 48).permute({2, 0, 1}).clone();
     }
     halves.push_back(half);
   }
@@ -83,7 +85,7 @@ SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreO
       for (int k = 0; k < frames_per_window; ++k) w.push_back(halves[starts[i] + k]);
       faces.push_back(torch::cat(w, 0));
     }
-    face_emb.push_back(expert->embed_faces(torch::stack(faces)));
+    face_emb.push_back(expert->embed_faces(torch::stack(faces).to(torch::kFloat32).div(255.0)));
   }
   const torch::Tensor fe = torch::cat(face_emb);
   const long first = starts.front() - o.max_offset, last = starts.back() + o.max_offset;
@@ -122,6 +124,7 @@ SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreO
   std::nth_element(finite.begin(), finite.begin() + finite.size() / 2, finite.end());
   const double median = finite[finite.size() / 2];
   s.confidence = median - s.min_distance;
+  // NaN when no face window has audio at offset 0 (speech shorter than the face's first window).
   s.confidence_at_zero = median - s.distances[o.max_offset];
   return s;
 }

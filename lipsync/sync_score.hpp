@@ -11,8 +11,7 @@
 //   confidence_at_zero  median minus the distance at d = 0: how well the clip is in sync as it
 //               stands (negative when another offset fits better)
 // Distances are Euclidean between the unit embeddings (0 = same direction, 2 = opposite).
-// Memory: the chosen face's lower half-crops (14 KB per frame at the expert's 48 x 96), not the
-// frames.
+// Memory: the chosen face's lower half-crops (14 KB per frame: 8-bit 48 x 96 BGR), not the frames.
 #pragma once
 
 #include <string>

@@ -17,6 +17,8 @@ void SyncNetConfig::validate() const {
   need(frames >= 1 && frames <= 16, "frames", std::to_string(frames) + " is outside 1..16");
   need(mel_bands == 80, "mel_bands", std::to_string(mel_bands) + " must be 80");
   need(mel_window == 16, "mel_window", std::to_string(mel_window) + " must be 16");
+  // The windows are cut at 80 frames/s from 16 kHz audio (lipsync/inputs.hpp).
+  need(mel_preset == "wav2lip-16k", "mel_preset", "'" + mel_preset + "' must be wav2lip-16k");
 }
 
 std::string SyncNetConfig::to_json() const {

@@ -25,6 +25,8 @@ void LipSyncConfig::validate() const {
   // The mel encoder's strides (3, 1), 3, (3, 2) and a final valid 3x3 fix its input to 80 x 16.
   need(mel_bands == 80, "mel_bands", std::to_string(mel_bands) + " must be 80");
   need(mel_window == 16, "mel_window", std::to_string(mel_window) + " must be 16");
+  // The windows are cut at 80 frames/s from 16 kHz audio (lipsync/inputs.hpp).
+  need(mel_preset == "wav2lip-16k", "mel_preset", "'" + mel_preset + "' must be wav2lip-16k");
 }
 
 std::string LipSyncConfig::to_json() const {

@@ -9,8 +9,8 @@
 //   the same size) ─ output_block (conv, 1x1 conv, sigmoid) ─► face [B, 3, S, S] in [0, 1]
 //
 // The public release has S = 96 and full width. dubkit adds two knobs the release lacks:
-// `face_size` 128, 192 or 256 (one more or one fewer downsampling stage; the innermost stage
-// reaches 3x3 for 96/192, 4x4 for 128/256), and `width`, a channel multiplier, so that a model
+// `face_size` 128, 192 or 256 (128: the same five downsampling stages as 96; 192 and 256: one
+// more; the innermost stage reaches 3x3 for 96/192, 4x4 for 128/256), and `width`, a channel multiplier, so that a model
 // can be sized to a CPU budget. With face_size 96 and width 1 the network is exactly the
 // public one, tensor for tensor.
 //

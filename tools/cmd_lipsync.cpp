@@ -30,7 +30,8 @@ void register_lipsync_command(CLI::App& app) {
   cmd->add_option("--face", o->l.face, "Track id to re-render (see dubkit faces); -1 = the largest face")->capture_default_str();
   cmd->add_option("--batch", o->l.batch, "Frames per generator call")->capture_default_str();
   cmd->add_flag("--poisson", o->l.composite.poisson, "Poisson (seamless) blending instead of the feathered mask");
-  cmd->add_option("--feather", o->l.composite.feather, "Feather width, fraction of the face height")->capture_default_str();
+  cmd->add_option("--feather", o->l.composite.feather, "Feather width, fraction of the face height (not used with --poisson)")
+      ->capture_default_str();
   cmd->add_option("--crf", o->l.encode.crf, "H.264 quality (x264 CRF, lower is better)")->capture_default_str();
   cmd->add_option("--preset", o->l.encode.preset, "x264 speed preset")->capture_default_str();
   cmd->add_option("--threads", o->l.threads, "CPU threads for the network")->capture_default_str();
@@ -38,7 +39,7 @@ void register_lipsync_command(CLI::App& app) {
   cmd->footer("Example: dubkit lipsync --video clip.mp4 --audio line.wav -o dubbed.mp4");
   cmd->callback([o] {
     o->l.model = model_path(o->l.model, kDefaultLipSync, "--model");
-    Progress progress("lipsync", 1, !o->json);
+    Progress progress("lipsync", 1000, !o->json);
     const LipSyncVideoReport r = lipsync_video(o->l, [&](long done, long total) {
       progress.update(std::min(done, total) * 1000 / std::max(1L, total));
     });

@@ -14,12 +14,13 @@ namespace dubkit {
 
 std::vector<FaceClipData> load_face_data(const std::string& faces_dir, const std::string& corpus_dir,
                                          const std::string& split, int face_size, int frames, int max_clips,
-                                         double margin) {
+                                         int margin_frames) {
   const MelAnalyzer analyzer(mel_preset("wav2lip-16k"));
   std::vector<FaceClipData> out;
   for (const FaceClip& c : read_face_clips(faces_dir)) {
     if (c.split != split) continue;
     if (max_clips > 0 && static_cast<int>(out.size()) >= max_clips) break;
+    if (face_size == 0) face_size = c.face_size;
     if (c.face_size != face_size)
       throw InvalidArgument(faces_dir + ": clip " + c.id + " has " + std::to_string(c.face_size) + "-pixel crops, the model needs " +
                             std::to_string(face_size) + " (rebuild with corpus faces --face-size " + std::to_string(face_size) + ")");
@@ -36,16 +37,18 @@ std::vector<FaceClipData> load_face_data(const std::string& faces_dir, const std
     d.crops = torch::from_blob(img.data, {n, face_size, face_size, 3}, torch::kUInt8).permute({0, 3, 1, 2}).clone();
     d.valid = c.valid;
     d.times = c.times;
+    d.fps = c.fps;
     const std::string audio_path = corpus_dir + "/" + c.audio;
     const Waveform w = read_mono(audio_path);
     if (w.rate != analyzer.preset().sample_rate)
       throw FormatError(audio_path + ": " + std::to_string(w.rate) + " Hz, wav2lip-16k needs 16000");
     d.mel = analyzer.compute(w);
+    const double margin = margin_frames / c.fps;
     for (long t = 0; t + frames <= n; ++t) {
-      // Training never uses a window moved back from the end: its mel would not match the frame.
-      bool ok = std::lround((d.times[t] - margin) * kMelFramesPerSecond) >= 0 &&
-                std::lround((d.times[t] + margin) * kMelFramesPerSecond) + kMelWindow <= d.mel.cols;
-      for (long k = 0; k < frames && ok; ++k) ok = d.valid[t + k];
+      bool ok = true;
+      for (long k = 0; k < frames && ok; ++k)
+        ok = d.valid[t + k] && std::lround((d.times[t + k] - margin) * kMelFramesPerSecond) >= 0 &&
+             std::lround((d.times[t + k] + margin) * kMelFramesPerSecond) + kMelWindow <= d.mel.cols;
       if (ok) d.starts.push_back(t);
     }
     if (!d.starts.empty()) out.push_back(std::move(d));

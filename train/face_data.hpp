@@ -17,17 +17,21 @@ struct FaceClipData {
   torch::Tensor crops;              // [T, 3, S, S] uint8, BGR aligned crops
   std::vector<bool> valid;          // a face was tracked in frame t
   std::vector<double> times;        // frame presentation times, seconds
+  double fps = 25;                  // the clip's frame rate
   FeatureMatrix mel;                // wav2lip-16k mel of the clip's audio, [80, M]
-  std::vector<long> starts;         // frames t where frames t .. t+frames-1 are all valid
+  std::vector<long> starts;         // frames t where frames t .. t+frames-1 are all valid (see load_face_data)
 };
 
-// Clips of `split` (train/val/test), at most `max_clips` (0 = all), whose crops are
-// `face_size` and which hold at least one window of `frames` valid frames whose mel window,
-// moved by up to `margin` seconds either way, lies inside the audio. IoError/FormatError
-// naming the file when a crops image or audio file is missing or of the wrong size.
+// Clips of `split` (train/val/test), at most `max_clips` (0 = all), with their window starts:
+// frames t where frames t .. t+frames-1 are all tracked and each one's mel window, moved by up
+// to `margin_frames` frames either way, lies inside the audio (training never uses a window
+// clamped at an end: its mel would not match the frame). Clips without a start are left out.
+// `face_size`: the crops the model needs (InvalidArgument when the corpus has others); 0 takes
+// the corpus's own, which must then be the same for every clip. IoError/FormatError naming the
+// file when a crops image or audio file is missing or of the wrong size.
 std::vector<FaceClipData> load_face_data(const std::string& faces_dir, const std::string& corpus_dir,
                                          const std::string& split, int face_size, int frames, int max_clips,
-                                         double margin = 0);
+                                         int margin_frames = 0);
 
 // crops[t .. t+frames) as float [frames, 3, S, S] in [0, 1].
 torch::Tensor window_crops(const FaceClipData& clip, long t, int frames);

@@ -47,8 +47,7 @@ std::vector<double> mouth_opening(const VideoFaces& v) {
       continue;
     }
     const Landmarks& l = f.faces.front().landmarks;
-    const double height = cv::norm(l[8] - (l[19] + l[24]) * 0.5f);
-    out.push_back(inner_lip_gap(l) / std::max(1.0, height));
+    out.push_back(inner_lip_gap(l) / face_height(l));
   }
   return out;
 }
@@ -67,10 +66,10 @@ std::vector<double> envelope(const Waveform& w, double fps, std::size_t frames) 
 }
 
 // Correlation of mouth[t] with envelope[t - lag] (lag > 0: the mouth follows the sound), over
-// frames with a face.
+// frames with a face while the speech lasts (after it the clip keeps its own mouth).
 double lagged_corr(const std::vector<double>& mouth, const std::vector<double>& env, int lag) {
   std::vector<double> a, b;
-  for (long t = 0; t < static_cast<long>(mouth.size()); ++t) {
+  for (long t = 0; t < static_cast<long>(std::min(mouth.size(), env.size())); ++t) {
     const long s = t - lag;
     if (s < 0 || s >= static_cast<long>(env.size()) || std::isnan(mouth[t])) continue;
     a.push_back(mouth[t]);
@@ -144,7 +143,8 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
     const VideoFaces faces = track_video(lo.output);
     const std::vector<double> mouth = mouth_opening(faces);
     const Waveform speech = resample(read_mono(r.speech), 16000);
-    const std::vector<double> env = envelope(speech, clip.fps, mouth.size());
+    const std::vector<double> env =
+        envelope(speech, clip.fps, std::min<std::size_t>(mouth.size(), static_cast<std::size_t>(speech.seconds() * clip.fps)));
     r.envelope_peak_corr = -2;
     for (int lag = -kMaxLag; lag <= kMaxLag; ++lag) {
       const double c = lagged_corr(mouth, env, lag);

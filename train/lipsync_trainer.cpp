@@ -1,5 +1,6 @@
 #include "train/lipsync_trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -115,6 +116,9 @@ LipSyncTrainReport train_lipsync(const LipSyncTrainOptions& o, const std::functi
   SyncNet expert{nullptr};
   if (!o.expert.empty()) {
     expert = load_sync_expert(o.expert);
+    if (expert->config().frames != kFrames || expert->config().mel_preset != o.model.mel_preset)
+      throw InvalidArgument("train lipsync: --expert " + o.expert + " judges " + std::to_string(expert->config().frames) +
+                            " frames of " + expert->config().mel_preset + " mels; the generator needs 5 of " + o.model.mel_preset);
     for (auto& p : expert->parameters()) p.requires_grad_(false);
   }
   if (!o.init.empty() && !o.resume) load_weights(*g, load_weight_file(o.init), o.init);
@@ -128,9 +132,16 @@ LipSyncTrainReport train_lipsync(const LipSyncTrainOptions& o, const std::functi
     torch::load(opt_d, dir + "/optimizer_d.pt");
   }
   const int s = o.model.face_size;
-  const auto train = load_face_data(o.faces_dir, o.corpus_dir, "train", s, kFrames, o.max_clips);
-  if (train.empty()) throw InvalidArgument("train lipsync: " + o.faces_dir + " has no train clip with 5 consecutive tracked frames");
-  const auto val = load_face_data(o.faces_dir, o.corpus_dir, "val", s, kFrames, 0);
+  // A clip needs two window starts, so that a sample's reference is never its own frames.
+  auto usable = [&](const std::string& split, int max_clips) {
+    auto clips = load_face_data(o.faces_dir, o.corpus_dir, split, s, kFrames, max_clips);
+    clips.erase(std::remove_if(clips.begin(), clips.end(), [](const FaceClipData& c) { return c.starts.size() < 2; }),
+                clips.end());
+    return clips;
+  };
+  const auto train = usable("train", o.max_clips);
+  if (train.empty()) throw InvalidArgument("train lipsync: " + o.faces_dir + " has no train clip with two windows of 5 tracked frames");
+  const auto val = usable("val", 0);
   std::mt19937_64 val_rng(stable_hash("lipsync-val", o.seed));
   const Samples val_samples = val.empty() ? Samples{} : draw_samples(val, 16, val_rng);
 

@@ -31,8 +31,6 @@ const std::vector<int>& sync_shifts() {
 
 namespace {
 
-// Seconds of audio a window start needs on either side for every shift to fit.
-double sync_margin(double fps) { return kMaxSyncShift / fps; }
 
 // Each sample: one face window and its audio windows at every candidate shift, the in-sync
 // one first.
@@ -41,13 +39,13 @@ struct Batch {
   torch::Tensor mels;   // [B * S, 1, 80, 16], S = shifts().size(), sample-major
 };
 
-Batch draw_batch(const std::vector<FaceClipData>& clips, int batch, int frames, double fps, std::mt19937_64& rng) {
+Batch draw_batch(const std::vector<FaceClipData>& clips, int batch, int frames, std::mt19937_64& rng) {
   std::vector<torch::Tensor> faces, mels;
   for (int b = 0; b < batch; ++b) {
     const FaceClipData& c = clips[rng() % clips.size()];
     const long t = draw_start(c, rng);
     std::vector<double> times;
-    for (int d : sync_shifts()) times.push_back(c.times[t] + d / fps);
+    for (int d : sync_shifts()) times.push_back(c.times[t] + d / c.fps);
     faces.push_back(window_crops(c, t, frames));
     mels.push_back(mel_windows(c.mel, times));
   }
@@ -94,7 +92,7 @@ SyncNetTrainReport train_syncnet(const SyncNetTrainOptions& o, const std::functi
   check_run_identity(o.out_dir,
                      nlohmann::json{{"faces", fs::weakly_canonical(o.faces_dir).string()}, {"config", o.model.to_json()},
                                     {"batch", o.batch}, {"lr", o.lr}, {"warmup", o.warmup}, {"max_clips", o.max_clips},
-                                    {"temperature", o.temperature}, {"fps", o.fps},
+                                    {"temperature", o.temperature},
                                     {"seed", o.seed}}
                          .dump(),
                      o.resume, "train syncnet");
@@ -106,13 +104,14 @@ SyncNetTrainReport train_syncnet(const SyncNetTrainOptions& o, const std::functi
     load_weights(*net, load_weight_file(dir + "/expert.safetensors"), dir + "/expert.safetensors");
     torch::load(opt, dir + "/optimizer.pt");
   }
-  const auto train = load_face_data(o.faces_dir, o.corpus_dir, "train", 96, o.model.frames, o.max_clips, sync_margin(o.fps));
+  // Any crop size: the expert sees every face scaled to 96 (expert_faces).
+  const auto train = load_face_data(o.faces_dir, o.corpus_dir, "train", 0, o.model.frames, o.max_clips, kMaxSyncShift);
   if (train.empty()) throw InvalidArgument("train syncnet: " + o.faces_dir + " has no train clip with " +
                                            std::to_string(o.model.frames) + " consecutive tracked frames");
-  const auto val = load_face_data(o.faces_dir, o.corpus_dir, "val", 96, o.model.frames, 0, sync_margin(o.fps));
+  const auto val = load_face_data(o.faces_dir, o.corpus_dir, "val", train.front().crops.size(2), o.model.frames, 0, kMaxSyncShift);
   // The same val samples at every validation.
   std::mt19937_64 val_rng(stable_hash("syncnet-val", o.seed));
-  const Batch val_batch = val.empty() ? Batch{} : draw_batch(val, 64, o.model.frames, o.fps, val_rng);
+  const Batch val_batch = val.empty() ? Batch{} : draw_batch(val, 64, o.model.frames, val_rng);
 
   TrainingLog log(o.out_dir + "/loss.csv", o.out_dir + "/loss.png", {"val_loss", "val_accuracy"}, step + 1);
   SyncNetTrainReport rep;
@@ -121,7 +120,7 @@ SyncNetTrainReport train_syncnet(const SyncNetTrainOptions& o, const std::functi
     const double lr = warmup_cosine_lr(o.lr, o.warmup, o.steps, step);
     set_lr(opt, lr);
     std::mt19937_64 rng(stable_hash("syncnet-batch", o.seed) ^ (static_cast<std::uint64_t>(step) * 0x9E3779B97F4A7C15ULL));
-    const torch::Tensor loss = batch_loss(net, draw_batch(train, o.batch, o.model.frames, o.fps, rng), o.temperature);
+    const torch::Tensor loss = batch_loss(net, draw_batch(train, o.batch, o.model.frames, rng), o.temperature);
     opt.zero_grad();
     loss.backward();
     opt.step();

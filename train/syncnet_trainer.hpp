@@ -40,7 +40,6 @@ struct SyncNetTrainOptions {
   long steps = 4000;
   int batch = 16;                 // face windows per step (each with sync_shifts().size() audio windows)
   double temperature = 0.1;       // cosine scale of the ranking loss
-  double fps = 25;                // frame rate of the clips (for the shifts' times)
   double lr = 3e-4;               // peak AdamW learning rate
   long warmup = 200;
   int max_clips = 0;              // train clips used (0 = all)
