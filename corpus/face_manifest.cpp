@@ -1,10 +1,10 @@
 // The talking-face manifest (corpus/talking_faces.hpp): one FaceClip per JSON line.
 #include <cmath>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "corpus/manifest.hpp"
 #include "corpus/talking_faces.hpp"
 
 namespace dubkit {
@@ -62,15 +62,9 @@ FaceClip parse_face_clip(const std::string& line, const std::string& where) {
 }
 
 std::vector<FaceClip> read_face_clips(const std::string& dir) {
-  const std::string path = dir + "/manifest.jsonl";
-  std::ifstream f(path);
-  if (!f) throw IoError("cannot read '" + path + "' (make the clips with 'dubkit corpus faces')");
   std::vector<FaceClip> out;
-  int n = 0;
-  for (std::string line; std::getline(f, line);) {
-    ++n;
-    if (!line.empty()) out.push_back(parse_face_clip(line, path + ":" + std::to_string(n)));
-  }
+  for (const auto& [line, where] : read_json_lines(dir + "/manifest.jsonl", "make the clips with 'dubkit corpus faces'"))
+    out.push_back(parse_face_clip(line, where));
   return out;
 }
 

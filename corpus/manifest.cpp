@@ -49,16 +49,22 @@ CorpusUtterance parse_manifest_line(const std::string& line, const std::string& 
   }
 }
 
-std::vector<CorpusUtterance> read_manifest(const std::string& corpus_dir) {
-  const std::string path = corpus_dir + "/manifest.jsonl";
+std::vector<std::pair<std::string, std::string>> read_json_lines(const std::string& path, const std::string& how_to_make) {
   std::ifstream f(path);
-  if (!f) throw IoError("cannot read '" + path + "' (build the corpus with 'dubkit corpus build')");
-  std::vector<CorpusUtterance> out;
+  if (!f) throw IoError("cannot read '" + path + "' (" + how_to_make + ")");
+  std::vector<std::pair<std::string, std::string>> out;
   int n = 0;
   for (std::string line; std::getline(f, line);) {
     ++n;
-    if (!line.empty()) out.push_back(parse_manifest_line(line, path + ":" + std::to_string(n)));
+    if (!line.empty()) out.emplace_back(std::move(line), path + ":" + std::to_string(n));
   }
+  return out;
+}
+
+std::vector<CorpusUtterance> read_manifest(const std::string& corpus_dir) {
+  std::vector<CorpusUtterance> out;
+  for (const auto& [line, where] : read_json_lines(corpus_dir + "/manifest.jsonl", "build the corpus with 'dubkit corpus build'"))
+    out.push_back(parse_manifest_line(line, where));
   return out;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "corpus/engines.hpp"
@@ -27,5 +28,9 @@ CorpusUtterance parse_manifest_line(const std::string& line, const std::string& 
 
 // Reads DIR/manifest.jsonl. Throws IoError when missing, FormatError naming the line.
 std::vector<CorpusUtterance> read_manifest(const std::string& corpus_dir);
+
+// The non-empty lines of a JSON-lines file, each with "PATH:LINE" for error messages. Throws
+// IoError naming the file and `how_to_make` when it cannot be read.
+std::vector<std::pair<std::string, std::string>> read_json_lines(const std::string& path, const std::string& how_to_make);
 
 }  // namespace dubkit
