@@ -53,7 +53,7 @@ class FrameSource {
       VideoFrame f;
       if (reader_.read(f)) {
         bgr = f.bgr;
-        last_ = f.bgr;
+        last_ = f.bgr;  // shares the pixels: a held still is the last frame as output (mouth re-rendered)
         duration = f.duration;
         durations_.push_back(f.duration);
         if (spill_ && !cv::imwrite(spill_path(decoded() - 1), bgr, {cv::IMWRITE_PNG_COMPRESSION, 1}))
