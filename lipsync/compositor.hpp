@@ -4,8 +4,8 @@
 // goes back into the frame. The region is a polygon in frame pixels that follows the face:
 // the jaw line (landmarks 2..14) pushed out by `jaw_margin` of the face height so a wider-open
 // generated jaw still fits, closed along the line under the nose (31..35), and clipped to the
-// part of the frame the crop's lower half covers. Inside, a feathered weight (the polygon eroded
-// by two feather widths, then blurred) mixes the generated pixels in; outside the polygon the
+// part of the frame the crop's lower half covers. Inside, a feathered weight (the polygon shrunk
+// by three feather widths, then blurred) mixes the generated pixels in; outside the polygon the
 // weight is exactly zero and the frame's pixels are left untouched, bit for bit.
 //
 // Before mixing, the generated pixels are colour-matched to the frame: per channel, their mean

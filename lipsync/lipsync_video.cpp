@@ -4,8 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <future>
 #include <map>
-#include <random>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -13,6 +13,7 @@
 #include "audio/mel_preset.hpp"
 #include "audio/resample.hpp"
 #include "core/error.hpp"
+#include "core/worker_stage.hpp"
 #include "faces/tracker.hpp"
 #include "lipsync/conv_block.hpp"
 #include "lipsync/inputs.hpp"
@@ -66,7 +67,8 @@ class FrameSource {
     }
     if (decoded() == 0) return false;
     if (!spill_) {
-      bgr = last_;
+      // A copy each time: each is composited and encoded on its own.
+      bgr = last_.clone();
       duration = durations_.back();
       return true;
     }
@@ -98,7 +100,7 @@ struct Pending {
   bool face = false;
   FaceAlignment alignment;
   Landmarks landmarks;
-  cv::Mat crop;
+  cv::Mat crop;       // the aligned input crop, then the generated one
 };
 
 }  // namespace
@@ -119,6 +121,9 @@ void LipSyncVideoOptions::validate() const {
 LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::function<void(long, long)>& progress) {
   o.validate();
   const auto t_start = Clock::now();
+  // dlib's face models take a second or two to deserialise: load them while the rest starts up.
+  auto detector_loaded = std::async(std::launch::async, [] { return FaceDetector(); });
+  auto landmarks_loaded = std::async(std::launch::async, [] { return LandmarkModel(); });
   torch::set_num_threads(o.threads);
   torch::InferenceMode inference;  // no autograd bookkeeping at all (faster than NoGradGuard)
   Wav2Lip generator = load_lipsync_generator(o.model);
@@ -155,8 +160,48 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   enc.metadata = metadata;
   VideoWriter writer(o.output, info.width, info.height, speech, enc, {o.video, o.audio});
 
-  const FaceDetector detector;
-  const LandmarkModel landmark_model;
+  // Three threads overlap: this one decodes and tracks, the generator runs on batches on the
+  // next, compositing and encoding on the third (so one LibTorch thread serves 2 cores best).
+  // Each queue holds one batch. Stage times are each thread's own; they overlap.
+  double composite_s = 0, encode_s = 0;
+  long frames_changed = 0;
+  WorkerStage<Pending> encoder(
+      [&](Pending& p) {
+        auto t0 = Clock::now();
+        if (p.face && cv::countNonZero(composite_face(p.frame, p.crop, p.alignment, p.landmarks, o.composite)) > 0)
+          ++frames_changed;
+        composite_s += since(t0);
+        t0 = Clock::now();
+        writer.write(p.frame, p.pts, p.duration);
+        encode_s += since(t0);
+      },
+      static_cast<std::size_t>(o.batch));
+  double network_s = 0;
+  WorkerStage<std::vector<Pending>> network(
+      [&](std::vector<Pending>& batch) {
+        std::vector<cv::Mat> crops;
+        std::vector<double> times;
+        for (const Pending& p : batch)
+          if (p.face) {
+            crops.push_back(p.crop);
+            times.push_back(p.pts);
+          }
+        if (!crops.empty()) {
+          torch::InferenceMode inference;  // per thread
+          const auto t0 = Clock::now();
+          const torch::Tensor faces = crops_to_tensor(crops);
+          const torch::Tensor out = generator->forward(mel_windows(mel, times), generator_input(faces, faces));
+          long k = 0;
+          for (Pending& p : batch)
+            if (p.face) p.crop = tensor_to_crop(out[k++]);
+          network_s += since(t0);
+        }
+        for (Pending& p : batch) encoder.push(std::move(p));
+      },
+      1);
+
+  const FaceDetector detector = detector_loaded.get();
+  const LandmarkModel landmark_model = landmarks_loaded.get();
   FaceTrackerOptions to;
   if (info.fps > 0) to.fps = info.fps;
   FaceTracker tracker(detector, landmark_model, to);
@@ -165,28 +210,7 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
 
   std::vector<Pending> batch;
   auto flush = [&] {
-    std::vector<cv::Mat> crops;
-    std::vector<double> times;
-    for (const Pending& p : batch)
-      if (p.face) {
-        crops.push_back(p.crop);
-        times.push_back(p.pts);
-      }
-    if (!crops.empty()) {
-      auto t0 = Clock::now();
-      const torch::Tensor faces = crops_to_tensor(crops);
-      const torch::Tensor out = generator->forward(mel_windows(mel, times), generator_input(faces, faces));
-      rep.network_s += since(t0);
-      t0 = Clock::now();
-      long k = 0;
-      for (Pending& p : batch)
-        if (p.face && cv::countNonZero(composite_face(p.frame, tensor_to_crop(out[k++]), p.alignment, p.landmarks, o.composite)) > 0)
-          ++rep.frames_changed;
-      rep.composite_s += since(t0);
-    }
-    const auto t0 = Clock::now();
-    for (const Pending& p : batch) writer.write(p.frame, p.pts, p.duration);
-    rep.encode_s += since(t0);
+    if (!batch.empty()) network.push(std::move(batch));
     batch.clear();
   };
 
@@ -199,8 +223,13 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
     Pending p;
     auto t0 = Clock::now();
     if (!source.next(p.frame, p.duration)) {
-      // The input is used up: extend it only while the speech lasts.
-      if (pts >= rep.audio_seconds - 1e-9 || !source.next(p.frame, p.duration)) break;
+      // The input is used up: extend it only while the speech lasts. A held still is copied
+      // from the last frame, which the encoder must be done with.
+      if (pts >= rep.audio_seconds - 1e-9) break;
+      flush();
+      network.drain();
+      encoder.drain();
+      if (!source.next(p.frame, p.duration)) break;
     }
     rep.decode_s += since(t0);
     p.pts = pts;
@@ -236,9 +265,14 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   }
   if (index == 0) throw FormatError(o.video + ": no frame decoded");  // the writer drops its partial file
   flush();
+  network.finish();
+  encoder.finish();
   const auto t0 = Clock::now();
   writer.finish();
-  rep.encode_s += since(t0);
+  rep.network_s = network_s;
+  rep.composite_s = composite_s;
+  rep.encode_s = encode_s + since(t0);
+  rep.frames_changed = frames_changed;
   rep.detect_s = tracker.times().detect_s;
   rep.landmarks_s = tracker.times().landmarks_s;
   rep.frames_in = source.decoded();

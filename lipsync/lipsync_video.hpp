@@ -4,7 +4,9 @@
 //   the chosen face to the generator's crop ─ generator (batch of frames, each with its mel
 //   window) ─ composite back (compositor.hpp) ─ encode H.264, mux the new speech as AAC
 //
-// Frames stream through in batches: memory does not grow with the clip's length.
+// Frames stream through in batches: memory does not grow with the clip's length (at most
+// 4 * batch + 1 frames are held). Three threads overlap: decoding and tracking (the caller's),
+// the generator, and compositing and encoding.
 // Frames where the chosen face is not tracked pass through unchanged; a video with no face at
 // all comes out re-encoded with the new audio and `frames_changed` = 0 (the caller decides
 // whether that is an error). Speech longer than the video extends it by playing the frames
@@ -13,7 +15,7 @@
 // a still (so is the last frame when the container overstated the video's length). Speech shorter than the
 // video: the frames after it keep their original mouth.
 //
-// Not thread-safe as a job (one per thread); it uses `threads` LibTorch threads.
+// One job at a time per process: it sets LibTorch's global thread count to `threads`.
 #pragma once
 
 #include <functional>
@@ -34,7 +36,7 @@ struct LipSyncVideoOptions {
   int batch = 8;              // frames per generator call
   CompositeOptions composite;
   VideoWriterOptions encode;  // codec settings; metadata is merged over the input's
-  int threads = 2;
+  int threads = 1;            // LibTorch threads for the generator (it runs beside the tracking and encoding threads)
   void validate() const;      // throws InvalidArgument naming the flag
 };
 
@@ -53,7 +55,7 @@ struct LipSyncVideoReport {
   double video_seconds = 0, audio_seconds = 0, output_seconds = 0;
   std::vector<FaceTrackSummary> tracks;
   int face_track = -1;        // the track that was re-rendered (first one chosen)
-  // Wall seconds per stage.
+  // Wall seconds per stage, each on its own thread: they overlap, so they add up to more than total_s.
   double decode_s = 0, detect_s = 0, landmarks_s = 0, network_s = 0, composite_s = 0, encode_s = 0, total_s = 0;
 };
 

@@ -34,7 +34,7 @@ void register_lipsync_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--crf", o->l.encode.crf, "H.264 quality (x264 CRF, lower is better)")->capture_default_str();
   cmd->add_option("--preset", o->l.encode.preset, "x264 speed preset")->capture_default_str();
-  cmd->add_option("--threads", o->l.threads, "CPU threads for the network")->capture_default_str();
+  cmd->add_option("--threads", o->l.threads, "LibTorch threads for the generator (it runs beside the tracking and encoding threads)")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the report as JSON");
   cmd->footer("Example: dubkit lipsync --video clip.mp4 --audio line.wav -o dubbed.mp4");
   cmd->callback([o] {

@@ -22,6 +22,7 @@ namespace {
 
 constexpr int kShiftFrames = 5;
 constexpr int kMaxLag = 5;
+constexpr double kPause = 0.5;  // seconds of silence between the two utterances of the new speech
 
 double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   const std::size_t n = std::min(a.size(), b.size());
@@ -101,6 +102,27 @@ std::vector<std::pair<double, double>> pauses(const CorpusUtterance& u, double t
   return out;
 }
 
+// Utterances (16 kHz) one after another with kPause seconds of silence between them, and the
+// phone timing of the whole.
+std::pair<Waveform, CorpusUtterance> join_with_pause(const std::string& corpus_dir,
+                                                     const std::vector<const CorpusUtterance*>& parts) {
+  Waveform out;
+  out.rate = 16000;
+  CorpusUtterance timing;
+  for (const CorpusUtterance* u : parts) {
+    if (!out.samples.empty()) out.samples.resize(out.samples.size() + static_cast<std::size_t>(kPause * out.rate), 0.0f);
+    const double start = static_cast<double>(out.samples.size()) / out.rate;
+    const Waveform w = resample(read_mono(corpus_dir + "/" + u->path), out.rate);
+    out.samples.insert(out.samples.end(), w.samples.begin(), w.samples.end());
+    for (PhoneSpan p : u->phones) {
+      p.start += start, p.end += start;
+      timing.phones.push_back(p);
+    }
+  }
+  timing.duration = out.seconds();
+  return {out, timing};
+}
+
 }  // namespace
 
 LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::function<void(int, int)>& progress) {
@@ -118,16 +140,24 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
   long closed = 0;
   for (int k = 0; k < n; ++k) {
     const FaceClip& clip = clips[k];
-    const FaceClip& driver = clips[(k + 1) % clips.size()];
-    const auto u = utterances.find(driver.utterance);
-    if (u == utterances.end()) throw FormatError(o.faces_dir + ": clip " + driver.id + " names utterance " + driver.utterance + ", not in " + o.corpus_dir);
+    // The new speech: the utterances of the next two clips with a pause between them.
+    std::vector<const CorpusUtterance*> parts;
+    for (int d = 1; d <= 2; ++d) {
+      const FaceClip& driver = clips[(k + d) % clips.size()];
+      const auto u = utterances.find(driver.utterance);
+      if (u == utterances.end())
+        throw FormatError(o.faces_dir + ": clip " + driver.id + " names utterance " + driver.utterance + ", not in " + o.corpus_dir);
+      parts.push_back(&u->second);
+    }
+    const auto [speech, timing] = join_with_pause(o.corpus_dir, parts);
     LipSyncEvalClip r;
     r.video = o.faces_dir + "/" + clip.video;
-    r.speech = o.corpus_dir + "/" + driver.audio;
+    r.speech = o.out_dir + "/" + clip.id + "_speech.wav";
+    write_audio(r.speech, speech);
     LipSyncVideoOptions lo;
     lo.video = r.video;
     lo.audio = r.speech;
-    lo.output = o.out_dir + "/" + clip.id + "_by_" + driver.utterance + ".mp4";
+    lo.output = o.out_dir + "/" + clip.id + "_redriven.mp4";
     lo.model = o.model;
     lo.threads = o.threads;
     lipsync_video(lo);
@@ -142,7 +172,6 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
 
     const VideoFaces faces = track_video(lo.output);
     const std::vector<double> mouth = mouth_opening(faces);
-    const Waveform speech = resample(read_mono(r.speech), 16000);
     const std::vector<double> env =
         envelope(speech, clip.fps, std::min<std::size_t>(mouth.size(), static_cast<std::size_t>(speech.seconds() * clip.fps)));
     r.envelope_peak_corr = -2;
@@ -151,7 +180,7 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
       if (lag == 0) r.envelope_corr_at_zero = c;
       if (c > r.envelope_peak_corr) r.envelope_peak_corr = c, r.envelope_peak_lag = lag;
     }
-    for (const auto& [a, b] : pauses(u->second, 0.06))
+    for (const auto& [a, b] : pauses(timing, 0.06))
       for (std::size_t t = 0; t < mouth.size(); ++t) {
         const double time = faces.frames[t].pts;
         if (time < a || time > b || std::isnan(mouth[t])) continue;

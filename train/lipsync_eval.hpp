@@ -8,7 +8,9 @@
 //   - during pauses of the new speech longer than 200 ms (the audio corpus's phone timings,
 //     60 ms trimmed from each end for the lips to close), the fraction of frames with the mouth
 //     closed (gap below `closed_gap` of the face height).
-// Clip k (test split of the talking-face corpus) is re-driven by the audio of clip k + 1.
+// Clip k (test split of the talking-face corpus) is re-driven by new speech: the utterances of
+// clips k + 1 and k + 2 with 0.5 s of silence between them (so every clip has a pause), which
+// outlasts the clip and so also exercises the ping-pong extension.
 #pragma once
 
 #include <functional>
@@ -20,15 +22,15 @@ namespace dubkit {
 struct LipSyncEvalOptions {
   std::string faces_dir, corpus_dir;
   std::string model, expert;
-  std::string out_dir;           // the re-driven MP4s are kept here
+  std::string out_dir;           // the new speech WAVs and the re-driven MP4s are kept here
   std::string split = "test";
   int clips = 10;
   double closed_gap = 0.03;      // inner-lip gap / face height below which the mouth counts as closed
-  int threads = 2;
+  int threads = 1;               // LibTorch threads of the generator (lipsync_video.hpp)
 };
 
 struct LipSyncEvalClip {
-  std::string video, speech;     // the clip re-driven, the utterance whose audio drove it
+  std::string video, speech;     // the clip re-driven, the new speech (written to out_dir)
   int offset = 0;
   double confidence = 0, confidence_at_zero = 0;
   double shifted_confidence_at_zero = 0;  // the original clip, audio 5 frames late

@@ -1,6 +1,7 @@
 // The talking-face corpus and the two lip-sync trainers on a tiny one: clips tracked and split
-// by identity, exact resume of both trainers, the sync loss and the GAN loss wired in. (That the
-// expert learns sync takes thousands of steps on the full corpus: models/sync_expert.md.)
+// by identity, exact resume of both trainers, the sync loss and the GAN loss wired in, and the
+// re-driving evaluation. (That the expert learns sync, and the generator with it, takes
+// thousands of steps on the full corpus: models/sync_expert.md, models/lipsync.md.)
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "corpus/talking_faces.hpp"
 #include "lipsync/model_files.hpp"
 #include "support.hpp"
+#include "train/lipsync_eval.hpp"
 #include "train/lipsync_trainer.hpp"
 #include "train/syncnet_trainer.hpp"
 #include "train/tiny_corpus.hpp"
@@ -164,4 +166,27 @@ TEST_CASE("train lipsync: exact resume with sync and GAN losses, validation imag
   LipSyncTrainOptions big = lipsync_options(test::temp_dir("lipsync_128"), expert);
   big.model.face_size = 128;
   CHECK_THROWS_WITH(train_lipsync(big), Catch::Contains("96-pixel crops") && Catch::Contains("--face-size 128"));
+
+  // `dubkit sync eval` on the tiny models: the measurements are made, whatever their values.
+  LipSyncEvalOptions ev;
+  ev.faces_dir = tiny_faces();
+  ev.corpus_dir = test::tiny_corpus();
+  ev.model = o.out_dir + "/lipsync.safetensors";
+  ev.expert = expert;
+  ev.out_dir = test::temp_dir("lipsync_eval");
+  ev.split = "train";
+  ev.clips = 2;
+  const LipSyncEvalReport r = evaluate_lipsync(ev);
+  REQUIRE(r.clips.size() == 2);
+  for (const LipSyncEvalClip& c : r.clips) {
+    CHECK(fs::file_size(c.speech) > 1000);
+    CHECK(std::abs(c.offset) <= 15);
+    CHECK(std::abs(c.envelope_peak_lag) <= 5);
+    CHECK(std::abs(c.envelope_corr_at_zero) <= 1);
+    CHECK(c.pause_frames >= 8);  // the 0.5 s pause between the two utterances, less 2 x 60 ms
+    CHECK(c.pause_closed <= c.pause_frames);
+  }
+  CHECK(r.pause_frames == r.clips[0].pause_frames + r.clips[1].pause_frames);
+  ev.clips = 0;
+  CHECK_THROWS_AS(evaluate_lipsync(ev), InvalidArgument);
 }
