@@ -125,28 +125,37 @@ void register_sync_eval(CLI::App* sync) {
     Progress progress("sync eval", o->e.clips, !o->json);
     const LipSyncEvalReport r = evaluate_lipsync(o->e, [&](int done, int) { progress.update(done); });
     progress.done();
+    auto mouth = [](const MouthMeasures& m) {
+      return nlohmann::ordered_json{{"envelope_peak_lag", m.envelope_peak_lag}, {"envelope_peak_corr", m.envelope_peak_corr},
+                                    {"envelope_corr_at_zero", m.envelope_corr_at_zero}, {"pause_frames", m.pause_frames},
+                                    {"pause_closed", m.pause_closed}};
+    };
     nlohmann::ordered_json clips = nlohmann::ordered_json::array();
     for (const auto& c : r.clips)
       clips.push_back({{"video", c.video}, {"speech", c.speech}, {"offset", c.offset}, {"confidence", c.confidence},
                        {"confidence_at_zero", c.confidence_at_zero}, {"shifted_confidence_at_zero", c.shifted_confidence_at_zero},
-                       {"envelope_peak_lag", c.envelope_peak_lag}, {"envelope_peak_corr", c.envelope_peak_corr},
-                       {"envelope_corr_at_zero", c.envelope_corr_at_zero}, {"pause_frames", c.pause_frames},
-                       {"pause_closed", c.pause_closed}});
+                       {"redriven", mouth(c.redriven)}, {"original", mouth(c.original)}});
     const nlohmann::ordered_json j{{"clips", r.clips.size()}, {"offset_within_1", r.offset_within_1},
                                    {"confidence_at_zero", r.confidence_at_zero},
                                    {"shifted_confidence_at_zero", r.shifted_confidence_at_zero},
                                    {"envelope_lag_within_1", r.envelope_lag_within_1},
                                    {"envelope_corr_at_zero", r.envelope_corr_at_zero}, {"pause_closed", r.pause_closed},
-                                   {"pause_frames", r.pause_frames}, {"per_clip", clips}};
+                                   {"pause_frames", r.pause_frames},
+                                   {"original", {{"envelope_corr_at_zero", r.original_envelope_corr_at_zero},
+                                                 {"pause_closed", r.original_pause_closed},
+                                                 {"pause_frames", r.original_pause_frames}}},
+                                   {"per_clip", clips}};
     if (o->json) {
       print_json(j);
       return;
     }
     std::printf("%zu clips: offset within 1 frame %.0f%%, confidence at 0 %.3f (original shifted 5 frames: %.3f)\n"
                 "mouth vs speech envelope: peak lag within 1 frame %.0f%%, correlation at 0 %.3f\n"
-                "pauses over 200 ms: mouth closed in %.0f%% of %ld frames\n",
+                "pauses over 200 ms: mouth closed in %.0f%% of %ld frames\n"
+                "original clips with their own speech: correlation at 0 %.3f, mouth closed in %.0f%% of %ld pause frames\n",
                 r.clips.size(), 100 * r.offset_within_1, r.confidence_at_zero, r.shifted_confidence_at_zero,
-                100 * r.envelope_lag_within_1, r.envelope_corr_at_zero, 100 * r.pause_closed, r.pause_frames);
+                100 * r.envelope_lag_within_1, r.envelope_corr_at_zero, 100 * r.pause_closed, r.pause_frames,
+                r.original_envelope_corr_at_zero, 100 * r.original_pause_closed, r.original_pause_frames);
   });
 }
 

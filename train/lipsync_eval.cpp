@@ -39,7 +39,8 @@ double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0;
 }
 
-// Mouth opening per frame (NaN where no face): inner-lip gap over brow-to-chin height.
+// Mouth opening per frame (NaN where no face): inner-lip gap over brow-to-chin height, from
+// the raw landmarks (the tracker's smoothing would add its own lag to the measure).
 std::vector<double> mouth_opening(const VideoFaces& v) {
   std::vector<double> out;
   for (const FrameFaces& f : v.frames) {
@@ -47,17 +48,18 @@ std::vector<double> mouth_opening(const VideoFaces& v) {
       out.push_back(std::nan(""));
       continue;
     }
-    const Landmarks& l = f.faces.front().landmarks;
+    const Landmarks& l = f.faces.front().raw;
     out.push_back(inner_lip_gap(l) / face_height(l));
   }
   return out;
 }
 
-// RMS of the speech over each frame's interval [i / fps, (i + 1) / fps).
+// RMS of the speech over one frame period centred on each frame's time i / fps (the frame
+// shows the mouth at that instant).
 std::vector<double> envelope(const Waveform& w, double fps, std::size_t frames) {
   std::vector<double> out;
   for (std::size_t i = 0; i < frames; ++i) {
-    const long a = std::lround(i / fps * w.rate), b = std::lround((i + 1) / fps * w.rate);
+    const long a = std::lround((i - 0.5) / fps * w.rate), b = std::lround((i + 0.5) / fps * w.rate);
     double sum = 0;
     long n = 0;
     for (long k = std::max(0L, a); k < std::min<long>(b, w.samples.size()); ++k, ++n) sum += double(w.samples[k]) * w.samples[k];
@@ -123,6 +125,31 @@ std::pair<Waveform, CorpusUtterance> join_with_pause(const std::string& corpus_d
   return {out, timing};
 }
 
+// Mouth opening from dlib landmarks on `video` against `speech` (16 kHz), whose phone timing
+// gives the pauses.
+MouthMeasures measure_mouth(const std::string& video, const Waveform& speech, const CorpusUtterance& timing,
+                            double closed_gap) {
+  const VideoFaces faces = track_video(video);
+  const std::vector<double> mouth = mouth_opening(faces);
+  const std::vector<double> env = envelope(
+      speech, faces.fps, std::min<std::size_t>(mouth.size(), static_cast<std::size_t>(speech.seconds() * faces.fps)));
+  MouthMeasures m;
+  m.envelope_peak_corr = -2;
+  for (int lag = -kMaxLag; lag <= kMaxLag; ++lag) {
+    const double c = lagged_corr(mouth, env, lag);
+    if (lag == 0) m.envelope_corr_at_zero = c;
+    if (c > m.envelope_peak_corr) m.envelope_peak_corr = c, m.envelope_peak_lag = lag;
+  }
+  for (const auto& [a, b] : pauses(timing, 0.06))
+    for (std::size_t t = 0; t < mouth.size(); ++t) {
+      const double time = faces.frames[t].pts;
+      if (time < a || time > b || std::isnan(mouth[t])) continue;
+      ++m.pause_frames;
+      if (mouth[t] < closed_gap) ++m.pause_closed;
+    }
+  return m;
+}
+
 }  // namespace
 
 LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::function<void(int, int)>& progress) {
@@ -137,7 +164,7 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
   const int n = std::min<int>(o.clips, static_cast<int>(clips.size()));
   SyncNet expert = load_sync_expert(o.expert);
   LipSyncEvalReport rep;
-  long closed = 0;
+  long closed = 0, original_closed = 0;
   for (int k = 0; k < n; ++k) {
     const FaceClip& clip = clips[k];
     // The new speech: the utterances of the next two clips with a pause between them.
@@ -170,37 +197,30 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
     shifted.audio_shift = kShiftFrames / clip.fps;
     r.shifted_confidence_at_zero = score_sync(r.video, expert, shifted).confidence_at_zero;
 
-    const VideoFaces faces = track_video(lo.output);
-    const std::vector<double> mouth = mouth_opening(faces);
-    const std::vector<double> env =
-        envelope(speech, clip.fps, std::min<std::size_t>(mouth.size(), static_cast<std::size_t>(speech.seconds() * clip.fps)));
-    r.envelope_peak_corr = -2;
-    for (int lag = -kMaxLag; lag <= kMaxLag; ++lag) {
-      const double c = lagged_corr(mouth, env, lag);
-      if (lag == 0) r.envelope_corr_at_zero = c;
-      if (c > r.envelope_peak_corr) r.envelope_peak_corr = c, r.envelope_peak_lag = lag;
-    }
-    for (const auto& [a, b] : pauses(timing, 0.06))
-      for (std::size_t t = 0; t < mouth.size(); ++t) {
-        const double time = faces.frames[t].pts;
-        if (time < a || time > b || std::isnan(mouth[t])) continue;
-        ++r.pause_frames;
-        if (mouth[t] < o.closed_gap) ++r.pause_closed;
-      }
+    r.redriven = measure_mouth(lo.output, speech, timing, o.closed_gap);
+    const auto own = utterances.find(clip.utterance);
+    if (own == utterances.end())
+      throw FormatError(o.faces_dir + ": clip " + clip.id + " names utterance " + clip.utterance + ", not in " + o.corpus_dir);
+    r.original = measure_mouth(r.video, resample(read_mono(o.corpus_dir + "/" + own->second.path), 16000), own->second,
+                               o.closed_gap);
     rep.offset_within_1 += std::abs(r.offset) <= 1;
     rep.confidence_at_zero += r.confidence_at_zero;
     rep.shifted_confidence_at_zero += r.shifted_confidence_at_zero;
-    rep.envelope_lag_within_1 += std::abs(r.envelope_peak_lag) <= 1;
-    rep.envelope_corr_at_zero += r.envelope_corr_at_zero;
-    rep.pause_frames += r.pause_frames;
-    closed += r.pause_closed;
+    rep.envelope_lag_within_1 += std::abs(r.redriven.envelope_peak_lag) <= 1;
+    rep.envelope_corr_at_zero += r.redriven.envelope_corr_at_zero;
+    rep.original_envelope_corr_at_zero += r.original.envelope_corr_at_zero;
+    rep.pause_frames += r.redriven.pause_frames;
+    closed += r.redriven.pause_closed;
+    rep.original_pause_frames += r.original.pause_frames;
+    original_closed += r.original.pause_closed;
     rep.clips.push_back(r);
     if (progress) progress(k + 1, n);
   }
   for (double* v : {&rep.offset_within_1, &rep.confidence_at_zero, &rep.shifted_confidence_at_zero, &rep.envelope_lag_within_1,
-                    &rep.envelope_corr_at_zero})
+                    &rep.envelope_corr_at_zero, &rep.original_envelope_corr_at_zero})
     *v /= n;
   rep.pause_closed = rep.pause_frames > 0 ? double(closed) / rep.pause_frames : 0;
+  rep.original_pause_closed = rep.original_pause_frames > 0 ? double(original_closed) / rep.original_pause_frames : 0;
   return rep;
 }
 

@@ -2,12 +2,15 @@
 // speech, measured by the expert and by dlib landmarks on the output video:
 //   - the expert's offset of each output (want 0 +/- 1 frame) and its confidence at offset 0,
 //     against the same clip with its original audio shifted by 5 frames;
-//   - mouth opening (inner-lip gap from dlib's 68 landmarks, divided by the brow-to-chin
-//     height) against the new speech's RMS envelope per frame: Pearson correlation at lags
+//   - mouth opening (inner-lip gap from dlib's 68 landmarks, unsmoothed, divided by the
+//     brow-to-chin height) against the new speech's RMS over one frame period centred on each
+//     frame's time: Pearson correlation at lags
 //     -5..5 frames, and the lag of the peak (want 0 +/- 1; positive: the mouth follows the sound);
 //   - during pauses of the new speech longer than 200 ms (the audio corpus's phone timings,
 //     60 ms trimmed from each end for the lips to close), the fraction of frames with the mouth
 //     closed (gap below `closed_gap` of the face height).
+// The mouth measures are also taken on each original clip against its own speech, where the
+// mouth is right by construction: the ceiling of what they can show.
 // Clip k (test split of the talking-face corpus) is re-driven by new speech: the utterances of
 // clips k + 1 and k + 2 with 0.5 s of silence between them (so every clip has a pause), which
 // outlasts the clip and so also exercises the ping-pong extension.
@@ -29,14 +32,19 @@ struct LipSyncEvalOptions {
   int threads = 1;               // LibTorch threads of the generator (lipsync_video.hpp)
 };
 
+struct MouthMeasures {
+  int envelope_peak_lag = 0;
+  double envelope_peak_corr = 0, envelope_corr_at_zero = 0;
+  long pause_frames = 0, pause_closed = 0;
+};
+
 struct LipSyncEvalClip {
   std::string video, speech;     // the clip re-driven, the new speech (written to out_dir)
   int offset = 0;
   double confidence = 0, confidence_at_zero = 0;
   double shifted_confidence_at_zero = 0;  // the original clip, audio 5 frames late
-  int envelope_peak_lag = 0;
-  double envelope_peak_corr = 0, envelope_corr_at_zero = 0;
-  long pause_frames = 0, pause_closed = 0;
+  MouthMeasures redriven;        // the output against the new speech
+  MouthMeasures original;        // the clip as rendered against its own speech: what the measures give on truth
 };
 
 struct LipSyncEvalReport {
@@ -48,6 +56,9 @@ struct LipSyncEvalReport {
   double envelope_corr_at_zero = 0;    // mean
   double pause_closed = 0;             // fraction of pause frames with the mouth closed
   long pause_frames = 0;
+  // The same on the original clips with their own speech (their pauses are fewer and shorter).
+  double original_envelope_corr_at_zero = 0, original_pause_closed = 0;
+  long original_pause_frames = 0;
 };
 
 LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& opts, const std::function<void(int, int)>& progress = {});
