@@ -14,6 +14,7 @@
 #include "audio/resample.hpp"
 #include "core/error.hpp"
 #include "core/worker_stage.hpp"
+#include "faces/landmarks.hpp"
 #include "faces/tracker.hpp"
 #include "lipsync/conv_block.hpp"
 #include "lipsync/inputs.hpp"
@@ -101,6 +102,7 @@ struct Pending {
   FaceAlignment alignment;
   Landmarks landmarks;
   cv::Mat crop;       // the aligned input crop, then the generated one
+  cv::Mat reference;  // the generator's reference crop (see below)
 };
 
 }  // namespace
@@ -179,18 +181,19 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   double network_s = 0;
   WorkerStage<std::vector<Pending>> network(
       [&](std::vector<Pending>& batch) {
-        std::vector<cv::Mat> crops;
+        std::vector<cv::Mat> crops, references;
         std::vector<double> times;
         for (const Pending& p : batch)
           if (p.face) {
             crops.push_back(p.crop);
+            references.push_back(p.reference);
             times.push_back(p.pts);
           }
         if (!crops.empty()) {
           torch::InferenceMode inference;  // per thread
           const auto t0 = Clock::now();
-          const torch::Tensor faces = crops_to_tensor(crops);
-          const torch::Tensor out = generator->forward(mel_windows(mel, times), generator_input(faces, faces));
+          const torch::Tensor out = generator->forward(mel_windows(mel, times),
+                                                       generator_input(crops_to_tensor(crops), crops_to_tensor(references)));
           long k = 0;
           for (Pending& p : batch)
             if (p.face) p.crop = tensor_to_crop(out[k++]);
@@ -207,6 +210,8 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   FaceTracker tracker(detector, landmark_model, to);
   std::map<int, FaceTrackSummary> tracks;
   int target = o.face;
+  cv::Mat reference;
+  double reference_gap = 0;
 
   std::vector<Pending> batch;
   auto flush = [&] {
@@ -253,6 +258,13 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
           p.landmarks = f.landmarks;
           p.alignment = align_face(f.landmarks, size);
           p.crop = warp_to_crop(p.frame, p.alignment);
+          // The reference is the crop with the most closed mouth seen so far, not the frame
+          // itself as in the public inference: the frame's own mouth, moving with the old
+          // speech, would leak into the new one (lips moving in silence). Training draws the
+          // reference from another frame of the clip, so this matches it better too.
+          const double gap = inner_lip_gap(f.landmarks) / face_height(f.landmarks);
+          if (reference.empty() || gap < reference_gap) reference = p.crop, reference_gap = gap;
+          p.reference = reference;
         }
       }
     }

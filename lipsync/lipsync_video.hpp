@@ -2,7 +2,8 @@
 //
 //   video ─ decode ─ track faces (detect every few frames, landmarks every frame) ─ align
 //   the chosen face to the generator's crop ─ generator (batch of frames, each with its mel
-//   window) ─ composite back (compositor.hpp) ─ encode H.264, mux the new speech as AAC
+//   window and, as reference, the crop with the most closed mouth seen so far) ─ composite back
+//   (compositor.hpp) ─ encode H.264, mux the new speech as AAC
 //
 // Frames stream through in batches: memory does not grow with the clip's length (at most
 // 4 * batch + 1 frames are held). Three threads overlap: decoding and tracking (the caller's),
