@@ -8,10 +8,12 @@
 #include <map>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "audio/io.hpp"
 #include "audio/mel_preset.hpp"
 #include "audio/resample.hpp"
+#include "audio/vad.hpp"
 #include "core/error.hpp"
 #include "core/worker_stage.hpp"
 #include "faces/landmarks.hpp"
@@ -103,6 +105,36 @@ struct Pending {
   Landmarks landmarks;
   cv::Mat crop;       // the aligned input crop, then the generated one
   cv::Mat reference;  // the generator's reference crop (see below)
+  // Silence gate: weight of the reference's mouth over the generated one, and the reference
+  // at the frame's own resolution with the alignment for it (a 96-pixel crop scaled back up
+  // would blur a closed mouth into a slightly open one).
+  double silence = 0;
+  cv::Mat sharp_reference;
+  FaceAlignment sharp_alignment;
+};
+
+// 0 while the new speech is voiced, rising to 1 over `fade` seconds into a pause of at least
+// 200 ms (shorter pauses are bridged by the VAD).
+class SilenceGate {
+ public:
+  SilenceGate(const Waveform& speech, double fade) : fade_(fade), rate_(speech.rate) {
+    VadOptions v;
+    v.bridge_ms = 200;
+    voiced_ = detect_speech(speech, v).segments;
+  }
+  double weight(double t) const {
+    double distance = 1e9;
+    for (const auto& [a, b] : voiced_) {
+      const double start = double(a) / rate_, end = double(b) / rate_;
+      distance = std::min(distance, t < start ? start - t : t > end ? t - end : 0.0);
+    }
+    return fade_ > 0 ? std::clamp(distance / fade_, 0.0, 1.0) : (distance > 0 ? 1.0 : 0.0);
+  }
+
+ private:
+  double fade_;
+  int rate_;
+  std::vector<std::pair<std::size_t, std::size_t>> voiced_;
 };
 
 }  // namespace
@@ -118,6 +150,7 @@ void LipSyncVideoOptions::validate() const {
   need(face >= -1, "--face must be a track id (0, 1, ...) or -1 for the largest face");
   need(batch >= 1 && batch <= 256, "--batch must be in 1..256");
   need(threads >= 1 && threads <= 64, "--threads must be in [1, 64]");
+  need(silence_fade >= 0 && silence_fade <= 1, "--silence-fade must be in [0, 1] seconds");
 }
 
 LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::function<void(long, long)>& progress) {
@@ -170,6 +203,11 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   WorkerStage<Pending> encoder(
       [&](Pending& p) {
         auto t0 = Clock::now();
+        if (p.face && p.silence > 0) {
+          cv::resize(p.crop, p.crop, p.sharp_reference.size(), 0, 0, cv::INTER_LINEAR);
+          cv::addWeighted(p.sharp_reference, p.silence, p.crop, 1 - p.silence, 0, p.crop);
+          p.alignment = p.sharp_alignment;
+        }
         if (p.face && cv::countNonZero(composite_face(p.frame, p.crop, p.alignment, p.landmarks, o.composite)) > 0)
           ++frames_changed;
         composite_s += since(t0);
@@ -210,8 +248,10 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   FaceTracker tracker(detector, landmark_model, to);
   std::map<int, FaceTrackSummary> tracks;
   int target = o.face;
-  cv::Mat reference;
+  cv::Mat reference, sharp_reference;
   double reference_gap = 0;
+  int sharp_size = 0;  // crop side at the face's own resolution in the frame, set at the first face
+  const SilenceGate gate(speech, o.silence_fade);
 
   std::vector<Pending> batch;
   auto flush = [&] {
@@ -262,9 +302,21 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
           // itself as in the public inference: the frame's own mouth, moving with the old
           // speech, would leak into the new one (lips moving in silence). Training draws the
           // reference from another frame of the clip, so this matches it better too.
-          const double gap = inner_lip_gap(f.landmarks) / face_height(f.landmarks);
-          if (reference.empty() || gap < reference_gap) reference = p.crop, reference_gap = gap;
+          if (sharp_size == 0) {
+            const cv::Matx23d& m = p.alignment.to_frame;
+            const double scale = std::sqrt(std::abs(m(0, 0) * m(1, 1) - m(0, 1) * m(1, 0)));
+            sharp_size = std::clamp(static_cast<int>(std::lround(size * scale)), size, 1024);
+          }
+          p.sharp_alignment = align_face(f.landmarks, sharp_size);
+          const double gap = inner_lip_gap(f.raw) / face_height(f.raw);
+          if (reference.empty() || gap < reference_gap) {
+            reference = p.crop;
+            sharp_reference = warp_to_crop(p.frame, p.sharp_alignment);  // before the frame is composited
+            reference_gap = gap;
+          }
           p.reference = reference;
+          p.sharp_reference = sharp_reference;
+          if (o.silence_gate) p.silence = gate.weight(pts);
         }
       }
     }

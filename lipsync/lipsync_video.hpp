@@ -35,6 +35,11 @@ struct LipSyncVideoOptions {
   std::string model;          // generator file (lipsync/model_files.hpp)
   int face = -1;              // track id to re-render (tracks numbered in order of appearance); -1 = largest
   int batch = 8;              // frames per generator call
+  // In pauses of the new speech of 200 ms or more (energy VAD, audio/vad.hpp), the mouth is the
+  // reference's (the most closed one seen), faded in and out over `silence_fade` seconds:
+  // generators tend to leave lips moving in silence.
+  bool silence_gate = true;
+  double silence_fade = 0.08;
   CompositeOptions composite;
   VideoWriterOptions encode;  // codec settings; metadata is merged over the input's
   int threads = 1;            // LibTorch threads for the generator (it runs beside the tracking and encoding threads)

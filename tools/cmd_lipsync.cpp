@@ -19,6 +19,7 @@ void register_lipsync_command(CLI::App& app) {
   struct Opts {
     LipSyncVideoOptions l;
     bool json = false;
+    bool no_gate = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("lipsync", "Re-render a face's mouth in a video to match new speech (H.264 + AAC MP4)");
@@ -29,6 +30,11 @@ void register_lipsync_command(CLI::App& app) {
                                             "; a public wav2lip.pth works too)");
   cmd->add_option("--face", o->l.face, "Track id to re-render (see dubkit faces); -1 = the largest face")->capture_default_str();
   cmd->add_option("--batch", o->l.batch, "Frames per generator call")->capture_default_str();
+  cmd->add_flag("--no-silence-gate", o->no_gate,
+                "Leave the generator's mouth in pauses of the new speech (by default, pauses of 200 ms or more get "
+                "the most closed mouth seen)");
+  cmd->add_option("--silence-fade", o->l.silence_fade, "Seconds over which the silence gate fades in and out")
+      ->capture_default_str();
   cmd->add_flag("--poisson", o->l.composite.poisson, "Poisson (seamless) blending instead of the feathered mask");
   cmd->add_option("--feather", o->l.composite.feather, "Feather width, fraction of the face height (not used with --poisson)")
       ->capture_default_str();
@@ -39,6 +45,7 @@ void register_lipsync_command(CLI::App& app) {
   cmd->footer("Example: dubkit lipsync --video clip.mp4 --audio line.wav -o dubbed.mp4");
   cmd->callback([o] {
     o->l.model = model_path(o->l.model, kDefaultLipSync, "--model");
+    o->l.silence_gate = !o->no_gate;
     Progress progress("lipsync", 1000, !o->json);
     const LipSyncVideoReport r = lipsync_video(o->l, [&](long done, long total) {
       progress.update(std::min(done, total) * 1000 / std::max(1L, total));
@@ -105,6 +112,7 @@ void register_sync_eval(CLI::App* sync) {
   struct Opts {
     LipSyncEvalOptions e;
     bool json = false;
+    bool no_gate = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = sync->add_subcommand("eval", "Re-drive held-out talking-face clips with other speech and measure the output's sync");
@@ -115,12 +123,16 @@ void register_sync_eval(CLI::App* sync) {
   cmd->add_option("--expert", o->e.expert, std::string("Sync expert (default: models/") + kDefaultSyncExpert + ")");
   cmd->add_option("--split", o->e.split, "Clips of this split")->capture_default_str();
   cmd->add_option("--clips", o->e.clips, "Number of clips")->capture_default_str();
-  cmd->add_option("--closed-gap", o->e.closed_gap, "Inner-lip gap / face height below which a mouth is closed")->capture_default_str();
-  cmd->add_option("--threads", o->e.threads, "CPU threads")->capture_default_str();
+  cmd->add_option("--closed-gap", o->e.closed_gap, "Inner-lip gap / face height below which a mouth is closed (0: calibrated on the "
+                                                   "original clips' mouths drawn closed)")
+      ->capture_default_str();
+  cmd->add_option("--threads", o->e.threads, "LibTorch threads of the generator")->capture_default_str();
+  cmd->add_flag("--no-silence-gate", o->no_gate, "Measure with lipsync's silence gate off (the generator's own mouth in pauses)");
   cmd->add_flag("--json", o->json, "Print the report as JSON");
   cmd->footer("Example: dubkit sync eval --faces faces --corpus corpus --out /tmp/sync_eval --clips 10 --json");
   cmd->callback([o] {
     o->e.model = model_path(o->e.model, kDefaultLipSync, "--model");
+    o->e.silence_gate = !o->no_gate;
     o->e.expert = model_path(o->e.expert, kDefaultSyncExpert, "--expert");
     Progress progress("sync eval", o->e.clips, !o->json);
     const LipSyncEvalReport r = evaluate_lipsync(o->e, [&](int done, int) { progress.update(done); });
@@ -141,9 +153,10 @@ void register_sync_eval(CLI::App* sync) {
                                    {"envelope_lag_within_1", r.envelope_lag_within_1},
                                    {"envelope_corr_at_zero", r.envelope_corr_at_zero}, {"pause_closed", r.pause_closed},
                                    {"pause_frames", r.pause_frames},
-                                   {"original", {{"envelope_corr_at_zero", r.original_envelope_corr_at_zero},
-                                                 {"pause_closed", r.original_pause_closed},
-                                                 {"pause_frames", r.original_pause_frames}}},
+                                   {"original_envelope_corr_at_zero", r.original_envelope_corr_at_zero},
+                                   {"closed_threshold", r.closed_threshold}, {"open_read_as_closed", r.open_read_as_closed},
+                                   {"calibration_closed_frames", r.calibration_closed_frames},
+                                   {"calibration_open_frames", r.calibration_open_frames},
                                    {"per_clip", clips}};
     if (o->json) {
       print_json(j);
@@ -152,10 +165,12 @@ void register_sync_eval(CLI::App* sync) {
     std::printf("%zu clips: offset within 1 frame %.0f%%, confidence at 0 %.3f (original shifted 5 frames: %.3f)\n"
                 "mouth vs speech envelope: peak lag within 1 frame %.0f%%, correlation at 0 %.3f\n"
                 "pauses over 200 ms: mouth closed in %.0f%% of %ld frames\n"
-                "original clips with their own speech: correlation at 0 %.3f, mouth closed in %.0f%% of %ld pause frames\n",
+                "original clips with their own speech: correlation at 0 %.3f\n"
+                "closed: opening below %.4f (95%% of %ld mouths drawn closed; %.1f%% of %ld drawn wide open read as closed)\n",
                 r.clips.size(), 100 * r.offset_within_1, r.confidence_at_zero, r.shifted_confidence_at_zero,
                 100 * r.envelope_lag_within_1, r.envelope_corr_at_zero, 100 * r.pause_closed, r.pause_frames,
-                r.original_envelope_corr_at_zero, 100 * r.original_pause_closed, r.original_pause_frames);
+                r.original_envelope_corr_at_zero, r.closed_threshold, r.calibration_closed_frames,
+                100 * r.open_read_as_closed, r.calibration_open_frames);
   });
 }
 

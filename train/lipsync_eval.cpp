@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "corpus/manifest.hpp"
 #include "corpus/talking_faces.hpp"
+#include "faces/visemes.hpp"
 #include "lipsync/face_tracks.hpp"
 #include "lipsync/lipsync_video.hpp"
 #include "lipsync/model_files.hpp"
@@ -126,28 +127,36 @@ std::pair<Waveform, CorpusUtterance> join_with_pause(const std::string& corpus_d
 }
 
 // Mouth opening from dlib landmarks on `video` against `speech` (16 kHz), whose phone timing
-// gives the pauses.
+// gives the pauses: the envelope measures, the openings of the frames in pauses, and every
+// frame's opening (NaN where no face).
 MouthMeasures measure_mouth(const std::string& video, const Waveform& speech, const CorpusUtterance& timing,
-                            double closed_gap) {
+                            std::vector<double>& pause_openings, std::vector<double>& openings) {
   const VideoFaces faces = track_video(video);
-  const std::vector<double> mouth = mouth_opening(faces);
+  openings = mouth_opening(faces);
   const std::vector<double> env = envelope(
-      speech, faces.fps, std::min<std::size_t>(mouth.size(), static_cast<std::size_t>(speech.seconds() * faces.fps)));
+      speech, faces.fps, std::min<std::size_t>(openings.size(), static_cast<std::size_t>(speech.seconds() * faces.fps)));
   MouthMeasures m;
   m.envelope_peak_corr = -2;
   for (int lag = -kMaxLag; lag <= kMaxLag; ++lag) {
-    const double c = lagged_corr(mouth, env, lag);
+    const double c = lagged_corr(openings, env, lag);
     if (lag == 0) m.envelope_corr_at_zero = c;
     if (c > m.envelope_peak_corr) m.envelope_peak_corr = c, m.envelope_peak_lag = lag;
   }
+  pause_openings.clear();
   for (const auto& [a, b] : pauses(timing, 0.06))
-    for (std::size_t t = 0; t < mouth.size(); ++t) {
+    for (std::size_t t = 0; t < openings.size(); ++t) {
       const double time = faces.frames[t].pts;
-      if (time < a || time > b || std::isnan(mouth[t])) continue;
-      ++m.pause_frames;
-      if (mouth[t] < closed_gap) ++m.pause_closed;
+      if (time < a || time > b || std::isnan(openings[t])) continue;
+      pause_openings.push_back(openings[t]);
     }
+  m.pause_frames = static_cast<long>(pause_openings.size());
   return m;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return std::nan("");
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
 
 }  // namespace
@@ -164,7 +173,8 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
   const int n = std::min<int>(o.clips, static_cast<int>(clips.size()));
   SyncNet expert = load_sync_expert(o.expert);
   LipSyncEvalReport rep;
-  long closed = 0, original_closed = 0;
+  std::vector<std::vector<double>> pause_openings(n);
+  std::vector<double> openings, drawn_closed, drawn_open;
   for (int k = 0; k < n; ++k) {
     const FaceClip& clip = clips[k];
     // The new speech: the utterances of the next two clips with a pause between them.
@@ -187,6 +197,7 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
     lo.output = o.out_dir + "/" + clip.id + "_redriven.mp4";
     lo.model = o.model;
     lo.threads = o.threads;
+    lo.silence_gate = o.silence_gate;
     lipsync_video(lo);
 
     const SyncScore out_score = score_sync(lo.output, expert);
@@ -197,12 +208,23 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
     shifted.audio_shift = kShiftFrames / clip.fps;
     r.shifted_confidence_at_zero = score_sync(r.video, expert, shifted).confidence_at_zero;
 
-    r.redriven = measure_mouth(lo.output, speech, timing, o.closed_gap);
+    r.redriven = measure_mouth(lo.output, speech, timing, pause_openings[k], openings);
     const auto own = utterances.find(clip.utterance);
     if (own == utterances.end())
       throw FormatError(o.faces_dir + ": clip " + clip.id + " names utterance " + clip.utterance + ", not in " + o.corpus_dir);
+    std::vector<double> unused;
     r.original = measure_mouth(r.video, resample(read_mono(o.corpus_dir + "/" + own->second.path), 16000), own->second,
-                               o.closed_gap);
+                               unused, openings);
+    // The original's mouth is known frame by frame (it was rendered from these phones): what
+    // dlib reads on mouths drawn closed calibrates "closed".
+    std::vector<TimedPhone> phones;
+    for (const PhoneSpan& p : own->second.phones) phones.push_back({p.phone, p.start, p.end});
+    const std::vector<MouthShape> truth = mouth_track(phones, clip.fps, static_cast<int>(openings.size()));
+    for (std::size_t t = 0; t < openings.size(); ++t) {
+      if (std::isnan(openings[t])) continue;
+      if (truth[t].open < 0.05 || truth[t].lip_contact > 0.5) drawn_closed.push_back(openings[t]);
+      if (truth[t].open > 0.5 && truth[t].lip_contact < 0.5) drawn_open.push_back(openings[t]);
+    }
     rep.offset_within_1 += std::abs(r.offset) <= 1;
     rep.confidence_at_zero += r.confidence_at_zero;
     rep.shifted_confidence_at_zero += r.shifted_confidence_at_zero;
@@ -210,17 +232,26 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
     rep.envelope_corr_at_zero += r.redriven.envelope_corr_at_zero;
     rep.original_envelope_corr_at_zero += r.original.envelope_corr_at_zero;
     rep.pause_frames += r.redriven.pause_frames;
-    closed += r.redriven.pause_closed;
-    rep.original_pause_frames += r.original.pause_frames;
-    original_closed += r.original.pause_closed;
     rep.clips.push_back(r);
     if (progress) progress(k + 1, n);
   }
   for (double* v : {&rep.offset_within_1, &rep.confidence_at_zero, &rep.shifted_confidence_at_zero, &rep.envelope_lag_within_1,
                     &rep.envelope_corr_at_zero, &rep.original_envelope_corr_at_zero})
     *v /= n;
+  rep.calibration_closed_frames = static_cast<long>(drawn_closed.size());
+  rep.calibration_open_frames = static_cast<long>(drawn_open.size());
+  rep.closed_threshold = o.closed_gap > 0 ? o.closed_gap : percentile(drawn_closed, 0.95);
+  if (!(rep.closed_threshold > 0))
+    throw InvalidArgument("sync eval: no frame of the original clips has a mouth drawn closed; set --closed-gap");
+  long closed = 0;
+  for (int k = 0; k < n; ++k) {
+    for (double v : pause_openings[k]) rep.clips[k].redriven.pause_closed += v < rep.closed_threshold;
+    closed += rep.clips[k].redriven.pause_closed;
+  }
   rep.pause_closed = rep.pause_frames > 0 ? double(closed) / rep.pause_frames : 0;
-  rep.original_pause_closed = rep.original_pause_frames > 0 ? double(original_closed) / rep.original_pause_frames : 0;
+  rep.open_read_as_closed = drawn_open.empty() ? 0
+      : double(std::count_if(drawn_open.begin(), drawn_open.end(), [&](double v) { return v < rep.closed_threshold; })) /
+            drawn_open.size();
   return rep;
 }
 

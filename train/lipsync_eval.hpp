@@ -8,9 +8,10 @@
 //     -5..5 frames, and the lag of the peak (want 0 +/- 1; positive: the mouth follows the sound);
 //   - during pauses of the new speech longer than 200 ms (the audio corpus's phone timings,
 //     60 ms trimmed from each end for the lips to close), the fraction of frames with the mouth
-//     closed (gap below `closed_gap` of the face height).
-// The mouth measures are also taken on each original clip against its own speech, where the
-// mouth is right by construction: the ceiling of what they can show.
+//     closed: gap / face height below what dlib reads on 95% of the mouths drawn closed in the
+//     original clips (their mouth track is known: faces/visemes.hpp).
+// The envelope measures are also taken on each original clip against its own speech, where
+// the mouth is right by construction: the ceiling of what they can show.
 // Clip k (test split of the talking-face corpus) is re-driven by new speech: the utterances of
 // clips k + 1 and k + 2 with 0.5 s of silence between them (so every clip has a pause), which
 // outlasts the clip and so also exercises the ping-pong extension.
@@ -28,8 +29,10 @@ struct LipSyncEvalOptions {
   std::string out_dir;           // the new speech WAVs and the re-driven MP4s are kept here
   std::string split = "test";
   int clips = 10;
-  double closed_gap = 0.03;      // inner-lip gap / face height below which the mouth counts as closed
+  double closed_gap = 0;         // inner-lip gap / face height below which the mouth counts as closed;
+                                 // 0: calibrated on the original clips (see above)
   int threads = 1;               // LibTorch threads of the generator (lipsync_video.hpp)
+  bool silence_gate = true;      // lipsync_video.hpp; off measures the generator's own mouth in pauses
 };
 
 struct MouthMeasures {
@@ -56,9 +59,12 @@ struct LipSyncEvalReport {
   double envelope_corr_at_zero = 0;    // mean
   double pause_closed = 0;             // fraction of pause frames with the mouth closed
   long pause_frames = 0;
-  // The same on the original clips with their own speech (their pauses are fewer and shorter).
-  double original_envelope_corr_at_zero = 0, original_pause_closed = 0;
-  long original_pause_frames = 0;
+  double original_envelope_corr_at_zero = 0;  // mean, the original clips with their own speech
+  // "Closed": the 95th percentile of the opening dlib reads on the original clips' frames whose
+  // mouth was drawn closed, and the fraction of frames drawn wide open (open > 0.5) it would
+  // call closed.
+  double closed_threshold = 0, open_read_as_closed = 0;
+  long calibration_closed_frames = 0, calibration_open_frames = 0;
 };
 
 LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& opts, const std::function<void(int, int)>& progress = {});
