@@ -317,6 +317,7 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
           p.reference = reference;
           p.sharp_reference = sharp_reference;
           if (o.silence_gate) p.silence = gate.weight(pts);
+          rep.frames_silenced += p.silence >= 1;
         }
       }
     }

@@ -58,6 +58,7 @@ struct LipSyncVideoReport {
   long frames_in = 0;         // decoded input frames
   long frames_out = 0;        // written frames (more than frames_in when ping-pong extended the video)
   long frames_changed = 0;    // frames whose mouth was re-rendered (a non-empty mouth region pasted)
+  long frames_silenced = 0;   // of those, frames fully in a pause (the silence gate's mouth)
   double video_seconds = 0, audio_seconds = 0, output_seconds = 0;
   std::vector<FaceTrackSummary> tracks;
   int face_track = -1;        // the track that was re-rendered (first one chosen)

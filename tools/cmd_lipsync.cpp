@@ -57,8 +57,8 @@ void register_lipsync_command(CLI::App& app) {
                         {"frames", t.frames}, {"mean_size", t.mean_size}});
     if (o->json) {
       print_json({{"output", o->l.output}, {"width", r.width}, {"height", r.height}, {"frames_in", r.frames_in},
-                  {"frames_out", r.frames_out}, {"frames_changed", r.frames_changed}, {"video_seconds", r.video_seconds},
-                  {"audio_seconds", r.audio_seconds}, {"output_seconds", r.output_seconds}, {"face_track", r.face_track},
+                  {"frames_out", r.frames_out}, {"frames_changed", r.frames_changed},
+                  {"frames_silenced", r.frames_silenced}, {"video_seconds", r.video_seconds}, {"audio_seconds", r.audio_seconds}, {"output_seconds", r.output_seconds}, {"face_track", r.face_track},
                   {"tracks", tracks},
                   {"seconds", {{"decode", r.decode_s}, {"detect", r.detect_s}, {"landmarks", r.landmarks_s},
                                {"network", r.network_s}, {"composite", r.composite_s}, {"encode", r.encode_s},

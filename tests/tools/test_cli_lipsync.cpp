@@ -147,6 +147,20 @@ TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", 
   CHECK(j["height"] == 241);
   CHECK(VideoReader(m.dir + "/odd_out.mp4").info().width == 321);
 
+  // A 1 s pause in the speech: the silence gate holds the most closed mouth for it, less the
+  // VAD's 40 ms padding and the 80 ms fade at each end (0.76 s, 19 frames).
+  Waveform paused = speech(1.0);
+  paused.samples.resize(2 * 16000, 0.0f);
+  const Waveform tail = speech(1.0);
+  paused.samples.insert(paused.samples.end(), tail.samples.begin(), tail.samples.end());
+  write_audio(m.dir + "/paused.wav", paused);
+  j = run_json({"lipsync", "--video", m.clip, "--audio", m.dir + "/paused.wav", "-o", m.dir + "/paused.mp4", "--model", m.generator, "--json"});
+  CHECK(j["frames_silenced"].get<long>() >= 16);
+  CHECK(j["frames_silenced"].get<long>() <= 22);
+  j = run_json({"lipsync", "--video", m.clip, "--audio", m.dir + "/paused.wav", "-o", m.dir + "/free.mp4", "--model", m.generator,
+                "--no-silence-gate", "--json"});
+  CHECK(j["frames_silenced"] == 0);
+
   // A one-frame video is a still: it is held for the whole speech.
   j = run_json({"lipsync", "--video", m.one_frame, "--audio", m.short_wav, "-o", m.dir + "/still_out.mp4", "--model", m.generator, "--json"});
   CHECK(j["frames_in"] == 1);
