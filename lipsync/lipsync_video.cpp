@@ -123,11 +123,13 @@ class SilenceGate {
     voiced_ = detect_speech(speech, v).segments;
   }
   double weight(double t) const {
+    // The segments are sorted and disjoint: only the one starting last before t and the next count.
+    const auto sample = static_cast<std::size_t>(std::max(0.0, t * rate_));
+    auto next = std::upper_bound(voiced_.begin(), voiced_.end(), sample,
+                                 [](std::size_t s, const auto& seg) { return s < seg.first; });
     double distance = 1e9;
-    for (const auto& [a, b] : voiced_) {
-      const double start = double(a) / rate_, end = double(b) / rate_;
-      distance = std::min(distance, t < start ? start - t : t > end ? t - end : 0.0);
-    }
+    if (next != voiced_.end()) distance = double(next->first) / rate_ - t;
+    if (next != voiced_.begin()) distance = std::min(distance, std::max(0.0, t - double(std::prev(next)->second) / rate_));
     return fade_ > 0 ? std::clamp(distance / fade_, 0.0, 1.0) : (distance > 0 ? 1.0 : 0.0);
   }
 
