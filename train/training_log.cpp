@@ -69,18 +69,24 @@ void TrainingLog::write() const {
   write_file_atomic(csv_, csv.str());
   if (rows_.empty()) return;
 
-  // One panel per series: the loss (log scale) and each metric, against the step.
+  // One panel per series with values (a metric a run never logs, such as a switched-off
+  // loss, gets none): the loss (log scale) and each metric, against the step.
+  std::vector<int> series{0};
+  for (int m = 0; m < static_cast<int>(metric_names_.size()); ++m)
+    if (std::any_of(rows_.begin(), rows_.end(), [&](const Row& r) { return std::isfinite(r.metrics[m]); }))
+      series.push_back(m + 1);
   const int w = 900, panel_h = 260, margin = 60;
-  const int panels = 1 + static_cast<int>(metric_names_.size());
+  const int panels = static_cast<int>(series.size());
   cv::Mat img(panel_h * panels, w, CV_8UC3, cv::Scalar(255, 255, 255));
   const double max_step = std::max(1.0, double(rows_.back().step));
-  for (int p = 0; p < panels; ++p) {
+  for (int row = 0; row < panels; ++row) {
+    const int p = series[row];
     std::vector<cv::Point2d> pts;
     for (const Row& r : rows_) {
       const double v = p == 0 ? std::log10(std::max(r.loss, 1e-6)) : r.metrics[p - 1];
       if (std::isfinite(v)) pts.emplace_back(r.step, v);
     }
-    const int top = p * panel_h;
+    const int top = row * panel_h;
     const cv::Rect box(margin, top + 30, w - 2 * margin, panel_h - 70);
     cv::rectangle(img, box, cv::Scalar(0, 0, 0), 1);
     const std::string title = p == 0 ? "training loss (log10)" : metric_names_[p - 1];
