@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <optional>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -104,10 +105,9 @@ struct Pending {
   FaceAlignment alignment;
   Landmarks landmarks;
   cv::Mat crop;       // the aligned input crop, then the generated one
-  cv::Mat reference;  // the generator's reference crop (see below)
-  // Silence gate: weight of the reference's mouth over the generated one, and the reference
-  // at the frame's own resolution with the alignment for it (a 96-pixel crop scaled back up
-  // would blur a closed mouth into a slightly open one).
+  cv::Mat reference;  // the generator's reference crop (ReferenceMouth)
+  // Silence gate: weight of the reference's mouth over the generated one; when above 0, the
+  // reference at the face's own resolution and the frame's alignment for it.
   double silence = 0;
   cv::Mat sharp_reference;
   FaceAlignment sharp_alignment;
@@ -137,6 +137,40 @@ class SilenceGate {
   double fade_;
   int rate_;
   std::vector<std::pair<std::size_t, std::size_t>> voiced_;
+};
+
+// The generator's reference: the crop with the most closed mouth seen so far, not the frame
+// itself as in the public inference (the frame's own mouth, moving with the old speech, would
+// leak into the new one: lips moving in silence; training draws the reference from another
+// frame of the clip, so this matches it better too). For the silence gate it is also kept at
+// the face's own resolution in the frame, where a 96-pixel crop scaled back up would blur a
+// closed mouth into a slightly open one.
+class ReferenceMouth {
+ public:
+  explicit ReferenceMouth(int size) : size_(size) {}
+  // Sets p.reference, and for a frame the gate touches (p.silence > 0) the sharp reference
+  // with p's alignment at that resolution. Call before p.frame is composited.
+  void update(Pending& p, const Landmarks& raw) {
+    const double gap = inner_lip_gap(raw) / face_height(raw);
+    const bool closer = reference_.empty() || gap < gap_;
+    if (closer) reference_ = p.crop, gap_ = gap;
+    p.reference = reference_;
+    if (!closer && p.silence <= 0) return;
+    if (sharp_size_ == 0) {  // fixed at the first face
+      const cv::Matx23d& m = p.alignment.to_frame;
+      const double scale = std::sqrt(std::abs(m(0, 0) * m(1, 1) - m(0, 1) * m(1, 0)));
+      sharp_size_ = std::clamp(static_cast<int>(std::lround(size_ * scale)), size_, 1024);
+    }
+    const FaceAlignment sharp = align_face(p.landmarks, sharp_size_);
+    if (closer) sharp_reference_ = warp_to_crop(p.frame, sharp);
+    if (p.silence > 0) p.sharp_reference = sharp_reference_, p.sharp_alignment = sharp;
+  }
+
+ private:
+  const int size_;
+  int sharp_size_ = 0;
+  cv::Mat reference_, sharp_reference_;
+  double gap_ = 0;
 };
 
 }  // namespace
@@ -250,10 +284,9 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   FaceTracker tracker(detector, landmark_model, to);
   std::map<int, FaceTrackSummary> tracks;
   int target = o.face;
-  cv::Mat reference, sharp_reference;
-  double reference_gap = 0;
-  int sharp_size = 0;  // crop side at the face's own resolution in the frame, set at the first face
-  const SilenceGate gate(speech, o.silence_fade);
+  ReferenceMouth reference(size);
+  std::optional<SilenceGate> gate;
+  if (o.silence_gate) gate.emplace(speech, o.silence_fade);
 
   std::vector<Pending> batch;
   auto flush = [&] {
@@ -300,25 +333,8 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
           p.landmarks = f.landmarks;
           p.alignment = align_face(f.landmarks, size);
           p.crop = warp_to_crop(p.frame, p.alignment);
-          // The reference is the crop with the most closed mouth seen so far, not the frame
-          // itself as in the public inference: the frame's own mouth, moving with the old
-          // speech, would leak into the new one (lips moving in silence). Training draws the
-          // reference from another frame of the clip, so this matches it better too.
-          if (sharp_size == 0) {
-            const cv::Matx23d& m = p.alignment.to_frame;
-            const double scale = std::sqrt(std::abs(m(0, 0) * m(1, 1) - m(0, 1) * m(1, 0)));
-            sharp_size = std::clamp(static_cast<int>(std::lround(size * scale)), size, 1024);
-          }
-          p.sharp_alignment = align_face(f.landmarks, sharp_size);
-          const double gap = inner_lip_gap(f.raw) / face_height(f.raw);
-          if (reference.empty() || gap < reference_gap) {
-            reference = p.crop;
-            sharp_reference = warp_to_crop(p.frame, p.sharp_alignment);  // before the frame is composited
-            reference_gap = gap;
-          }
-          p.reference = reference;
-          p.sharp_reference = sharp_reference;
-          if (o.silence_gate) p.silence = gate.weight(pts);
+          if (gate) p.silence = gate->weight(pts);
+          reference.update(p, f.raw);
           rep.frames_silenced += p.silence >= 1;
         }
       }
