@@ -31,7 +31,6 @@ const std::vector<int>& sync_shifts() {
 
 namespace {
 
-
 // Each sample: one face window and its audio windows at every candidate shift, the in-sync
 // one first.
 struct Batch {
