@@ -28,6 +28,8 @@ foreach(dir IN LISTS _dirs)
   endif()
 endforeach()
 set_target_properties(PkgConfig::POCKETSPHINX PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${_existing}")
+# libsodium: Ed25519 signatures, SHA-256 and HMAC (provenance/).
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(RUBBERBAND REQUIRED IMPORTED_TARGET rubberband)
 pkg_check_modules(SWORD REQUIRED IMPORTED_TARGET sword)
 find_package(Threads REQUIRED)

@@ -33,4 +33,12 @@ class IoError : public Error {
   using Error::Error;
 };
 
+// Consent does not allow what was asked: no verified record, a record outside its scope
+// (use, language, dates), revoked, or a profile or record whose signature does not hold. The
+// message says which condition failed.
+class ConsentRefused : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace dubkit

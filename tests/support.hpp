@@ -18,6 +18,9 @@ inline std::string fixture(const std::string& name) { return std::string(DUBKIT_
 // failure; CI machines start clean.
 std::string temp_dir(const std::string& tag);
 
+// The whole file as bytes (empty when missing).
+std::string slurp(const std::string& path);
+
 // max |a - b| / max |b|: the error relative to the reference's scale. Elementwise relative
 // error is meaningless for values near zero (cepstra, silent bins), so every golden test uses
 // this measure. Infinite when the sizes differ or any value is not finite.

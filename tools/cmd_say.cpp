@@ -1,6 +1,7 @@
 // dubkit say
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -9,6 +10,8 @@
 #include "audio/devices.hpp"
 #include "audio/io.hpp"
 #include "core/error.hpp"
+#include "provenance/publish.hpp"
+#include "provenance/render_log.hpp"
 #include "synth/tts.hpp"
 #include "tools/commands.hpp"
 #include "voice/voice_profile.hpp"
@@ -39,6 +42,7 @@ std::pair<std::size_t, double> parse_phone_duration(const std::string& v) {
 void register_say(CLI::App& app) {
   struct Opts {
     std::string voice, text, synthesizer, out, vocoder = "default";
+    std::string key = default_key_path(), trust = TrustStore::default_dir(), use = "dubbing", render_log = default_render_log();
     int griffin_lim_iterations = 32;
     SayOptions say;
     double duration = std::nan("");  // not given
@@ -57,7 +61,11 @@ void register_say(CLI::App& app) {
   cmd->add_option("--max-stretch", o->say.durations.max_stretch, "Longest allowed stretch of natural durations")
       ->capture_default_str();
   cmd->add_option("--min-stretch", o->say.durations.min_stretch, "Shortest allowed stretch")->capture_default_str();
-  cmd->add_option("-o,--output", o->out, "Output audio (.wav, .flac, .ogg), 16 kHz");
+  cmd->add_option("-o,--output", o->out, "Output WAV, 16 kHz, watermarked, with its signed manifest embedded and beside it");
+  cmd->add_option("--use", o->use, "What the speech is for; the voice's consent must cover it")->capture_default_str();
+  cmd->add_option("--key", o->key, "Studio key: watermark key and manifest signature ($DUBKIT_KEY)")->capture_default_str();
+  cmd->add_option("--trust", o->trust, "Trust store ($DUBKIT_TRUST_DIR)")->capture_default_str();
+  cmd->add_option("--render-log", o->render_log, "Render log the output is recorded in ($DUBKIT_RENDER_LOG)")->capture_default_str();
   cmd->add_flag("--play", o->play, "Play while synthesising (first sentence starts before the rest is done)");
   cmd->add_option("--synthesizer", o->synthesizer, std::string("Synthesizer (default: models/") + kDefaultSynthesizer + ")");
   cmd->add_option("--seed", o->say.seed, "Seed of the prenet dropout (same seed, same audio)")->capture_default_str();
@@ -70,34 +78,60 @@ void register_say(CLI::App& app) {
               "         echo \"Buenos días.\" | dubkit say --voice actor.voice --lang es --text - --duration 1.5 -o es.wav");
   cmd->callback([o] {
     if (o->out.empty() && !o->play) throw InvalidArgument("say: give -o FILE, --play, or both");
-    if (o->out.size()) check_audio_output(o->out, TextToSpeech::kSampleRate, 1);  // fail before the work
+    if (o->out.size()) {
+      if (std::filesystem::path(o->out).extension() != ".wav")
+        throw InvalidArgument("say: output '" + o->out + "' must be a .wav (the signed manifest is embedded as a RIFF chunk)");
+      check_audio_output(o->out, TextToSpeech::kSampleRate, 1);  // fail before the work
+    }
     if (o->text == "-") o->text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     if (!std::isnan(o->duration)) {
       if (!(o->duration > 0)) throw InvalidArgument("--duration " + std::to_string(o->duration) + " must be positive");
       o->say.durations.total_seconds = o->duration;
     }
     for (const std::string& v : o->phone_durations) o->say.durations.phone_seconds.insert(parse_phone_duration(v));
-    const VoiceProfile profile = read_voice_profile(o->voice);
-    if (!profile.consent_verified)
-      std::fprintf(stderr, "dubkit: note: voice '%s' was enrolled under consent '%s', which this build cannot verify yet\n",
-                   profile.name.c_str(), profile.consent_reference.c_str());
-    TextToSpeech tts(model_path(o->synthesizer, kDefaultSynthesizer, "--synthesizer"));
+    const AuthorizedVoice voice = authorize_voice(read_voice_profile(o->voice), TrustStore(o->trust), o->use, o->say.lang);
+    const VoiceProfile& profile = voice.profile();
+    const SigningKey key = read_signing_key(o->key);
+    const std::string synth_path = model_path(o->synthesizer, kDefaultSynthesizer, "--synthesizer");
+    TextToSpeech tts(synth_path);
     if (!tts.encoder().empty() && tts.encoder() != profile.encoder)
       throw InvalidArgument(o->voice + " was made with the encoder '" + profile.encoder + "', the synthesizer expects '" +
                             tts.encoder() + "': enroll the voice again with that encoder");
-    const std::unique_ptr<Vocoder> vocoder = open_vocoder(vocoder_spec(o->vocoder), o->griffin_lim_iterations);
+    const std::string vocoder_file = vocoder_spec(o->vocoder);
+    const std::unique_ptr<Vocoder> vocoder = open_vocoder(vocoder_file, o->griffin_lim_iterations);
+    const std::string output_id = new_output_id();
+    AudioMarker marker(key.watermark, voice.consent().id, output_id, TextToSpeech::kSampleRate);
     std::optional<PlaybackStream> player;
     if (o->play) player.emplace(TextToSpeech::kSampleRate);
     Waveform all;
     all.rate = TextToSpeech::kSampleRate;
+    auto emit = [&](const Waveform& marked) {
+      if (player) player->write(marked.samples);
+      all.samples.insert(all.samples.end(), marked.samples.begin(), marked.samples.end());
+    };
+    std::size_t made = 0;
+    const std::size_t target = o->say.durations.total_seconds > 0
+                                   ? static_cast<std::size_t>(std::lround(o->say.durations.total_seconds * all.rate))
+                                   : 0;
     const SayReport r = tts.say(o->text, profile.embedding, o->say, *vocoder, [&](const Waveform& w) {
-      if (player) player->write(w.samples);
-      all.samples.insert(all.samples.end(), w.samples.begin(), w.samples.end());
+      Waveform piece = w;
+      // The frames meet a target length; the samples, to less than half a frame: trimmed or
+      // padded here, before the mark, so the marked audio is exactly the output.
+      if (target && made + piece.samples.size() > target) piece.samples.resize(made < target ? target - made : 0);
+      made += piece.samples.size();
+      emit(marker.push(piece));
     });
+    if (target && made < target) emit(marker.push(Waveform{all.rate, std::vector<float>(target - made, 0.0f)}));
+    emit(marker.finish());
     if (player) player->finish();
-    if (o->say.durations.total_seconds > 0)  // the frames meet the target; the samples, to less than half a frame
-      all.samples.resize(static_cast<std::size_t>(std::lround(o->say.durations.total_seconds * all.rate)), 0.0f);
-    if (o->out.size()) write_audio(o->out, all);
+    if (o->out.size()) {
+      write_audio(o->out, all);
+      std::vector<std::string> models = {synth_path};
+      if (std::filesystem::is_regular_file(vocoder_file)) models.push_back(vocoder_file);
+      Manifest m = spoken_audio_manifest(voice, output_id, o->out, models, std::string("dubkit say ") + DUBKIT_VERSION);
+      m.watermark_payloads = marker.payloads();
+      sign_output(o->out, m, key, o->render_log, "say");
+    }
     if (o->json) {
       nlohmann::ordered_json sentences = nlohmann::ordered_json::array();
       std::size_t first = 0;
@@ -108,8 +142,8 @@ void register_say(CLI::App& app) {
         first += s.phones.size();
         sentences.push_back({{"text", s.text}, {"seconds", s.durations.seconds}, {"stretch", s.durations.stretch}, {"phones", phones}});
       }
-      print_json({{"output", o->out}, {"voice", profile.name}, {"vocoder", vocoder->name()}, {"consent", profile.consent_reference},
-                  {"consent_verified", profile.consent_verified}, {"seconds", double(all.samples.size()) / all.rate},
+      print_json({{"output", o->out}, {"voice", profile.name}, {"vocoder", vocoder->name()}, {"consent", voice.consent().id},
+                  {"use", voice.use()}, {"output_id", output_id}, {"watermark_blocks", marker.payloads().size()}, {"seconds", double(all.samples.size()) / all.rate},
                   {"first_audio_seconds", r.first_audio_seconds}, {"wall_seconds", r.wall_seconds},
                   {"sentences", sentences}});
       return;

@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "provenance/consent_check.hpp"
 #include "corpus/manifest.hpp"
 #include "tools/commands.hpp"
 #include "train/speaker_eval.hpp"
@@ -47,51 +49,48 @@ void warn_clipping(const std::string& file, const VoiceEmbedding& e) {
                  file.c_str(), 100 * e.clipped_fraction);
 }
 
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 void register_enroll(CLI::App* voice) {
   struct EnrollOpts : Common {
     std::vector<std::string> audio;
-    std::string consent, name, out;
+    std::string consent, name, out, key = default_key_path(), trust = TrustStore::default_dir();
+    ConsentVerifyOptions verify;
   };
   auto o = std::make_shared<EnrollOpts>();
   auto* cmd = voice->add_subcommand("enroll", "Make a voice profile (.voice) from recordings of a consenting speaker");
   cmd->add_option("--audio", o->audio, "Recordings of the speaker (any rate/length; speech is VAD-trimmed)")->required();
   cmd->add_option("--consent", o->consent,
-                  "Reference of the consent record covering this voice (recorded in the profile; signed records "
-                  "and their verification are not implemented yet, so the profile is marked unverified)")
+                  "Signed consent record covering this voice (dubkit consent create); it must verify: signature, "
+                  "dates, revocation, the spoken statement's words and its speaker against --audio")
       ->required();
+  cmd->add_option("--key", o->key, "Studio key that signs the profile ($DUBKIT_KEY)")->capture_default_str();
+  cmd->add_option("--trust", o->trust, "Trust store ($DUBKIT_TRUST_DIR)")->capture_default_str();
+  cmd->add_option("--date", o->verify.today, "Check the record's validity on this day instead of today (YYYY-MM-DD)");
   cmd->add_option("--name", o->name, "Profile name (default: the output file's stem)");
   cmd->add_option("-o,--output", o->out, "Output profile (.voice)")->required();
   add_common(cmd, *o);
-  cmd->footer("Example: dubkit voice enroll --audio a.wav b.wav --consent studio-2026-0042 -o actor.voice");
+  cmd->footer("Example: dubkit voice enroll --audio a.wav b.wav --consent consent.json --key studio.key -o actor.voice");
   cmd->callback([o] {
     if (std::filesystem::path(o->out).extension() != ".voice")
       throw InvalidArgument("voice enroll: output '" + o->out + "' must end in .voice");
+    if (!o->verify.today.empty() && !is_date(o->verify.today)) throw InvalidArgument("--date '" + o->verify.today + "' is not YYYY-MM-DD");
+    check_output_path(o->out, o->audio);
+    const SigningKey key = read_signing_key(o->key);
     const std::string enc_path = encoder_path(o->encoder);
-    LoadedEncoder enc = load_speaker_encoder(enc_path);
-    VoiceProfile p = enroll_voice(enc.model, o->audio, o->embed);
-    p.name = o->name.empty() ? std::filesystem::path(o->out).stem().string() : o->name;
-    p.created = utc_now();
-    p.encoder = std::filesystem::path(enc_path).filename().string();
-    p.consent_reference = o->consent;
-    p.consent_verified = false;
+    const LoadedEncoder enc = load_speaker_encoder(enc_path);
+    const std::string name = o->name.empty() ? std::filesystem::path(o->out).stem().string() : o->name;
+    const VoiceProfile p = enroll_consented_voice(o->consent, TrustStore(o->trust), enc, o->audio, key, name, o->verify);
     write_voice_profile(o->out, p);
+    const ConsentRecord r = parse_consent(p.consent, o->consent);
     if (o->json) {
-      print_json({{"profile", o->out}, {"name", p.name}, {"files", p.enrollment_files},
-                  {"speech_seconds", p.speech_seconds}, {"consent", p.consent_reference}, {"consent_verified", false}});
+      print_json({{"profile", o->out}, {"name", p.name}, {"files", p.enrollment_files}, {"speech_seconds", p.speech_seconds},
+                  {"consent", r.id}, {"consent_path", r.attested() ? "attested" : "spoken"},
+                  {"statement_similarity", std::isnan(p.statement_similarity) ? nlohmann::ordered_json() : nlohmann::ordered_json(p.statement_similarity)},
+                  {"signed_by", p.key_id}});
       return;
     }
-    std::printf("%s: voice '%s' from %zu file(s), %.1f s of speech; consent '%s' (not verified: consent records are "
-                "not implemented yet)\n",
-                o->out.c_str(), p.name.c_str(), p.enrollment_files.size(), p.speech_seconds, p.consent_reference.c_str());
+    std::printf("%s: voice '%s' from %zu file(s), %.1f s of speech, under consent %s (%s), signed by %s\n", o->out.c_str(),
+                p.name.c_str(), p.enrollment_files.size(), p.speech_seconds, r.id.c_str(), r.attested() ? "attested" : "spoken",
+                p.key_id.c_str());
   });
 }
 

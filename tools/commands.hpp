@@ -9,6 +9,7 @@
 namespace dubkit::cli {
 
 void register_audio(CLI::App& app);
+void register_consent(CLI::App& app);  // consent init-key, trust, statement, create, verify, revoke
 void register_corpus(CLI::App& app);
 void register_devices(CLI::App& app);  // play, record, devices
 void register_doctor(CLI::App& app);
@@ -20,7 +21,9 @@ void register_text(CLI::App& app);
 void register_train(CLI::App& app);
 void register_train_syncnet(CLI::App* train);  // train syncnet
 void register_train_lipsync(CLI::App* train);  // train lipsync
+void register_verify(CLI::App& app);  // verify, log verify
 void register_voice(CLI::App& app);
+void register_watermark(CLI::App& app);  // watermark embed, detect, robustness
 void register_vocode(CLI::App& app);
 void register_vocoder(CLI::App& app);  // vocoder eval
 
@@ -41,6 +44,9 @@ inline constexpr const char* kDefaultSynthesizer = "synthesizer.safetensors";
 inline constexpr const char* kDefaultVocoder = "vocoder.safetensors";
 inline constexpr const char* kDefaultLipSync = "lipsync.safetensors";
 inline constexpr const char* kDefaultSyncExpert = "sync_expert.safetensors";
+
+// The studio key commands sign with: $DUBKIT_KEY, else $HOME/.config/dubkit/studio.key.
+std::string default_key_path();
 
 // --vocoder: "default" (models/vocoder.safetensors), "griffinlim", or a vocoder file.
 std::string vocoder_spec(const std::string& given);

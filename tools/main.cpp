@@ -21,10 +21,13 @@ int main(int argc, char** argv) {
   dubkit::cli::register_text(app);
   dubkit::cli::register_corpus(app);
   dubkit::cli::register_train(app);
+  dubkit::cli::register_consent(app);
   dubkit::cli::register_voice(app);
   dubkit::cli::register_say(app);
   dubkit::cli::register_synth(app);
   dubkit::cli::register_lipsync(app);
+  dubkit::cli::register_verify(app);
+  dubkit::cli::register_watermark(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

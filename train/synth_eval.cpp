@@ -72,7 +72,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
     std::vector<std::string> files;
     for (std::size_t i = 0; i < own.size() && static_cast<int>(i) < o.enroll_utterances; ++i)
       files.push_back(o.corpus_dir + "/" + own[i]->path);
-    profiles.push_back(enroll_voice(encoder.model, files).embedding);
+    profiles.push_back(average_embedding(encoder.model, files).embedding);
   }
   auto cosine = [](const std::vector<float>& a, const torch::Tensor& b) {
     return embedding_similarity(torch::tensor(a), b);

@@ -106,19 +106,18 @@ double embedding_similarity(const torch::Tensor& a, const torch::Tensor& b) {
   return torch::cosine_similarity(a.flatten(), b.flatten(), 0).item<double>();
 }
 
-VoiceProfile enroll_voice(SpeakerEncoder& encoder, const std::vector<std::string>& files, const EmbedOptions& opts) {
-  if (files.empty()) throw InvalidArgument("enroll: no audio files");
-  VoiceProfile p;
+AveragedEmbedding average_embedding(SpeakerEncoder& encoder, const std::vector<std::string>& files, const EmbedOptions& opts) {
+  if (files.empty()) throw InvalidArgument("no audio files to average a voice over");
+  AveragedEmbedding out;
   torch::Tensor sum;
   for (const std::string& f : files) {
     const VoiceEmbedding e = embed_file(encoder, f, opts);
     sum = sum.defined() ? sum + e.embedding * e.speech_seconds : e.embedding * e.speech_seconds;
-    p.speech_seconds += e.speech_seconds;
-    p.enrollment_files.push_back(f);
+    out.speech_seconds += e.speech_seconds;
   }
   const torch::Tensor mean = (sum / sum.norm()).contiguous();
-  p.embedding.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
-  return p;
+  out.embedding.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
+  return out;
 }
 
 }  // namespace dubkit

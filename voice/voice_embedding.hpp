@@ -13,7 +13,6 @@
 
 #include "audio/waveform.hpp"
 #include "voice/speaker_encoder.hpp"
-#include "voice/voice_profile.hpp"
 
 namespace dubkit {
 
@@ -46,9 +45,15 @@ Waveform read_speech_16k(const std::string& path);
 constexpr double kEmbeddingLevelDbfs = -30.0;
 
 // The voice of several recordings of one speaker: each file's embedding weighted by its
-// speech seconds, averaged, L2-normalised, into a profile (embedding, files, speech seconds;
-// the caller sets name, encoder, creation time and consent). Throws what embed_file throws.
-VoiceProfile enroll_voice(SpeakerEncoder& encoder, const std::vector<std::string>& files, const EmbedOptions& opts = {});
+// speech seconds, averaged, L2-normalised. Throws InvalidArgument for no files, and what
+// embed_file throws. (A voice profile is only made under verified consent:
+// provenance/consent_check.hpp.)
+struct AveragedEmbedding {
+  std::vector<float> embedding;  // unit L2 norm
+  double speech_seconds = 0;
+};
+AveragedEmbedding average_embedding(SpeakerEncoder& encoder, const std::vector<std::string>& files,
+                                    const EmbedOptions& opts = {});
 
 // Cosine similarity of two embeddings.
 double embedding_similarity(const torch::Tensor& a, const torch::Tensor& b);

@@ -19,14 +19,9 @@
 using namespace dubkit;
 namespace fs = std::filesystem;
 
-namespace {
+using test::slurp;
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+namespace {
 
 CorpusOptions tiny(const std::string& dir) {
   CorpusOptions o;

@@ -19,11 +19,6 @@ std::string quote(const std::string& s) {
 
 }  // namespace
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
 Result run_dubkit(const std::vector<std::string>& args, int timeout_s, const std::string& stdin_path) {
   static int n = 0;
   const std::string dir = temp_dir("cli-io");

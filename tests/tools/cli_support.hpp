@@ -11,9 +11,6 @@ struct Result {
   std::string out, err;
 };
 
-// The whole file as bytes (empty when missing).
-std::string slurp(const std::string& path);
-
 // Runs the dubkit binary with `args` (each quoted), with a time limit so a hang fails instead
 // of blocking. The outputs are kept under a temp dir and logged as Catch2 info.
 Result run_dubkit(const std::vector<std::string>& args, int timeout_s = 120, const std::string& stdin_path = "/dev/null");

@@ -11,7 +11,9 @@
 
 #include "audio/io.hpp"
 #include "core/checkpoint.hpp"
+#include "core/error.hpp"
 #include "core/safetensors.hpp"
+#include "corpus/engines.hpp"
 #include "support.hpp"
 #include "tools/cli_support.hpp"
 
@@ -337,47 +339,127 @@ TEST_CASE("corpus build, then speaker verification on its test split", "[e2e]") 
   CHECK(d["encoder"].get<std::string>().find("speaker_encoder.safetensors") != std::string::npos);
 }
 
-TEST_CASE("voice enroll, then say with the default synthesizer", "[e2e][synth]") {
-  const std::string dir = test::temp_dir("cli-say");
-  const std::string profile = dir + "/narrator.voice";
-  const Result no_consent = run_dubkit({"voice", "enroll", "--audio", kSample, "-o", profile});
+namespace {
+
+BaseVoice flite_voice(const std::string& id) {
+  for (const BaseVoice& v : base_voices({"en"}))
+    if (v.id == id) return v;
+  throw InvalidArgument("no base voice " + id);
+}
+
+// A studio as a user sets one up: a key, a trust store, a render log, and a consent record for
+// the sample's synthetic voice (flite slt) whose statement that voice reads (made here).
+struct Studio {
+  std::string dir = test::temp_dir("cli-studio");
+  std::string key = dir + "/studio.key", trust = dir + "/trust", log = dir + "/render-log.jsonl";
+  std::string consent = dir + "/consent.json", profile = dir + "/narrator.voice";
+
+  Studio() {
+    REQUIRE(run_dubkit({"consent", "init-key", "--name", "Test Studio", "-o", key, "--trust", trust}).code == 0);
+    const Result st = run_dubkit({"consent", "statement", "--performer", "Peter Brown", "--studio", "Test Studio", "--json"});
+    REQUIRE(st.code == 0);
+    const auto j = nlohmann::json::parse(st.out);
+    const std::string statement = dir + "/statement.wav";
+    write_audio(statement, speak(flite_voice("flite-slt"), j["text"].get<std::string>(), 1).wave);
+    const Result created = run_dubkit({"consent", "create", "--performer", "Peter Brown", "--studio", "Test Studio",
+                                       "--project", "CLI test", "--uses", "dubbing,lip-sync", "--languages", "en,es",
+                                       "--valid-until", "2099-12-31", "--revocation", "test-revocations",
+                                       "--challenge", j["challenge"].get<std::string>(), "--statement-audio", statement,
+                                       "--key", key, "-o", consent});
+    REQUIRE(created.code == 0);
+  }
+  std::vector<std::string> with_keys(std::vector<std::string> args) const {
+    for (const std::string& a : {std::string("--key"), key, std::string("--trust"), trust}) args.push_back(a);
+    return args;
+  }
+};
+
+Studio& studio() {
+  static Studio s;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("consent, enroll, say, verify: the safeguards end to end", "[e2e][synth][consent]") {
+  Studio& s = studio();
+  // The challenge is drawn afresh each time.
+  CHECK(run_dubkit({"consent", "statement", "--performer", "A", "--studio", "B"}).out !=
+        run_dubkit({"consent", "statement", "--performer", "A", "--studio", "B"}).out);
+  const Result verified = run_dubkit({"consent", "verify", s.consent, "--trust", s.trust, "--audio", kSample, "--json"});
+  INFO(verified.out << verified.err);
+  REQUIRE(verified.code == 0);
+  CHECK(nlohmann::json::parse(verified.out)["checks"].size() == 5);
+  const Result expired = run_dubkit({"consent", "verify", s.consent, "--trust", s.trust, "--date", "2100-01-01"});
+  CHECK(expired.code == 1);
+  CHECK(expired.out.find("expired on 2099-12-31") != std::string::npos);
+
+  const Result no_consent = run_dubkit(s.with_keys({"voice", "enroll", "--audio", kSample, "-o", s.profile}));
   CHECK(no_consent.code == 2);
   CHECK(no_consent.err.find("--consent") != std::string::npos);
-  CHECK(!fs::exists(profile));
-  const Result enrolled = run_dubkit({"voice", "enroll", "--audio", kSample, "--consent", "test-0001", "-o", profile, "--json"});
+  const Result enrolled = run_dubkit(s.with_keys({"voice", "enroll", "--audio", kSample, "--consent", s.consent, "-o", s.profile, "--json"}));
   REQUIRE(enrolled.code == 0);
-  CHECK(nlohmann::json::parse(enrolled.out)["consent_verified"] == false);
+  const auto e = nlohmann::json::parse(enrolled.out);
+  CHECK(e["consent_path"] == "spoken");
+  CHECK(e["statement_similarity"].get<double>() > 0.43);
 
-  const std::string wav = dir + "/two.wav";
-  const Result said = run_dubkit({"say", "--voice", profile, "--text", "The rain has stopped. We can go outside now.", "-o", wav, "--json"});
+  const std::string wav = s.dir + "/two.wav";
+  const Result said = run_dubkit(s.with_keys({"say", "--voice", s.profile, "--text", "The rain has stopped. We can go outside now.",
+                                              "--render-log", s.log, "-o", wav, "--json"}));
   REQUIRE(said.code == 0);
   const auto j = nlohmann::json::parse(said.out);
   CHECK(j["sentences"].size() == 2);
-  CHECK(j["consent"] == "test-0001");
-  CHECK(said.err.find("cannot verify") != std::string::npos);
+  CHECK(j["consent"] == e["consent"]);
   const AudioInfo info = probe_audio(wav);
   CHECK(info.rate == 16000);
   double planned = 0;  // each sentence lasts its whole frames (80 per second)
-  for (const auto& s : j["sentences"]) planned += s["seconds"].get<double>();
+  for (const auto& x : j["sentences"]) planned += x["seconds"].get<double>();
   CHECK(info.frames == std::llround(planned * 16000));
 
-  // An exact target length, text from stdin, another language.
-  const std::string text_file = dir + "/line.txt";
+  // The output's manifest and mark, resolved through the render log to the consent record.
+  const Result checked = run_dubkit(s.with_keys({"verify", wav, "--render-log", s.log, "--json"}));
+  INFO(checked.out << checked.err);
+  REQUIRE(checked.code == 0);
+  const auto v = nlohmann::json::parse(checked.out);
+  CHECK(v["manifest"]["status"] == "valid");
+  CHECK(v["manifest"]["consent_id"] == e["consent"]);
+  CHECK(v["watermark"]["blocks_found"].get<long>() >= std::floor(planned) - 1);
+  CHECK(v["watermark"]["consents"] == nlohmann::json::array({e["consent"]}));
+  CHECK(run_dubkit({"log", "verify", "--render-log", s.log}).code == 0);
+  // One changed byte in the audio: the manifest says so.
+  {
+    std::fstream f(wav, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(1000);
+    f.put('\x55');
+  }
+  const Result tampered = run_dubkit(s.with_keys({"verify", wav, "--no-watermark"}));
+  CHECK(tampered.code == 1);
+  CHECK(tampered.out.find("tampered") != std::string::npos);
+
+  // An exact target length, text from stdin, another language the consent covers.
+  const std::string text_file = s.dir + "/line.txt";
   std::ofstream(text_file) << "Buenos dias, amigo.";
-  const std::string timed = dir + "/timed.wav";
-  const Result fitted = run_dubkit({"say", "--voice", profile, "--lang", "es", "--text", "-", "--duration", "1.7", "-o", timed},
-                                   120, text_file);
+  const std::string timed = s.dir + "/timed.wav";
+  const Result fitted = run_dubkit(s.with_keys({"say", "--voice", s.profile, "--lang", "es", "--text", "-", "--duration", "1.7",
+                                                "--render-log", s.log, "-o", timed}), 120, text_file);
   REQUIRE(fitted.code == 0);
   CHECK(probe_audio(timed).frames == 27200);
+  // A language outside the consent's scope, and a use it does not name.
+  const Result german = run_dubkit(s.with_keys({"say", "--voice", s.profile, "--lang", "de", "--text", "Hallo.", "-o", timed}));
+  CHECK(german.code == 1);
+  CHECK(german.err.find("does not cover the language 'de'") != std::string::npos);
+  const Result research = run_dubkit(s.with_keys({"say", "--voice", s.profile, "--use", "research", "--text", "Hello.", "-o", timed}));
+  CHECK(research.code == 1);
+  CHECK(research.err.find("use 'research'") != std::string::npos);
 }
 
 TEST_CASE("say: bad input gives a clear error and no output", "[e2e][synth][bad-input]") {
-  const std::string dir = test::temp_dir("cli-say-bad");
-  const std::string profile = dir + "/p.voice";
-  REQUIRE(run_dubkit({"voice", "enroll", "--audio", kSample, "--consent", "c1", "-o", profile}).code == 0);
-  const std::string out = dir + "/x.wav";
+  Studio& s = studio();
+  const std::string profile = s.dir + "/p.voice";
+  REQUIRE(run_dubkit(s.with_keys({"voice", "enroll", "--audio", kSample, "--consent", s.consent, "-o", profile})).code == 0);
+  const std::string out = s.dir + "/x.wav";
   auto fails = [&](std::vector<std::string> extra, const std::string& message) {
-    std::vector<std::string> args = {"say", "--voice", profile, "-o", out};
+    std::vector<std::string> args = s.with_keys({"say", "--voice", profile, "--render-log", s.log, "-o", out});
     args.insert(args.end(), extra.begin(), extra.end());
     const Result r = run_dubkit(args);
     CHECK(r.code == 2);  // what was asked for cannot be done: a usage error
@@ -385,18 +467,26 @@ TEST_CASE("say: bad input gives a clear error and no output", "[e2e][synth][bad-
     CHECK(!fs::exists(out));
   };
   fails({"--text", " "}, "the text is empty");
-  fails({"--text", "Bonjour.", "--lang", "fr"}, "language 'fr' is not one the synthesizer");
   fails({"--text", "Hello.", "--duration", "0"}, "--duration");
   fails({"--text", "Hello there.", "--duration", "3600"}, "600");
   fails({"--text", "Hello there.", "--duration", "30"}, "stretch of");
   fails({"--text", "Hello.", "--phone-duration", "x"}, "INDEX=SECONDS");
-  const Result neither = run_dubkit({"say", "--voice", profile, "--text", "Hello."});
+  fails({"--text", "Hello.", "--use", "parody"}, "use 'parody'");
+  const Result flac = run_dubkit(s.with_keys({"say", "--voice", profile, "--text", "Hello.", "-o", s.dir + "/x.flac"}));
+  CHECK(flac.code == 2);
+  CHECK(flac.err.find("must be a .wav") != std::string::npos);
+  const Result neither = run_dubkit(s.with_keys({"say", "--voice", profile, "--text", "Hello."}));
   CHECK(neither.code == 2);
   CHECK(neither.err.find("-o FILE, --play") != std::string::npos);
-  std::ofstream(dir + "/broken.voice") << "{\"format\": \"dubkit-voice\"}";
-  const Result broken = run_dubkit({"say", "--voice", dir + "/broken.voice", "--text", "Hello.", "-o", out});
+  std::ofstream(s.dir + "/broken.voice") << "{\"format\": \"dubkit-voice\"}";
+  const Result broken = run_dubkit(s.with_keys({"say", "--voice", s.dir + "/broken.voice", "--text", "Hello.", "-o", out}));
   CHECK(broken.code == 1);
   CHECK(broken.err.find("broken.voice") != std::string::npos);
+  // A revoked consent stops every later use of the profile.
+  REQUIRE(run_dubkit({"consent", "revoke", s.consent, "--key", s.key, "--trust", s.trust, "--reason", "test"}).code == 0);
+  const Result revoked = run_dubkit(s.with_keys({"say", "--voice", profile, "--text", "Hello.", "-o", out}));
+  CHECK(revoked.code == 1);
+  CHECK(revoked.err.find("revoked on") != std::string::npos);
 }
 
 TEST_CASE("synth eval on a tiny corpus's held-out speakers", "[e2e][synth]") {

@@ -1,4 +1,5 @@
-// Voice profiles: round trip, and every malformed field refused with its name.
+// Voice profiles: round trip, and every malformed field refused with its name. (Signatures and
+// consent are checked in tests/provenance.)
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -19,8 +20,12 @@ VoiceProfile sample_profile() {
   p.encoder = "speaker_encoder.safetensors";
   p.embedding = {0.6f, 0.8f, 0.0f};
   p.enrollment_files = {"a.wav", "b.wav"};
+  p.enrollment_sha256 = {std::string(64, 'a'), std::string(64, 'b')};
   p.speech_seconds = 12.5;
-  p.consent_reference = "studio-2026-0042";
+  p.statement_similarity = 0.8125;
+  p.consent = R"({"format":"dubkit-consent","id":"consent-1"})";
+  p.key_id = "0123456789abcdef";
+  p.signature = std::string(128, 'c');
   return p;
 }
 
@@ -48,8 +53,9 @@ TEST_CASE("voice profile round trip", "[voice][profile]") {
   CHECK(p.name == "actor");
   CHECK(p.embedding == sample_profile().embedding);
   CHECK(p.enrollment_files == sample_profile().enrollment_files);
-  CHECK(p.consent_reference == "studio-2026-0042");
-  CHECK_FALSE(p.consent_verified);
+  CHECK(p.consent == sample_profile().consent);
+  CHECK(p.statement_similarity == 0.8125);
+  CHECK(voice_profile_signing_text(p) == voice_profile_signing_text(sample_profile()));  // the signed text is remade exactly
   CHECK_THROWS_AS(read_voice_profile(path + ".missing"), IoError);
 }
 
@@ -58,14 +64,16 @@ TEST_CASE("voice profile: malformed files are refused naming the field", "[voice
   CHECK(error_of(good).empty());
   CHECK(error_of("[]").find("not a JSON object") != std::string::npos);
   CHECK(error_of(replaced(good, "dubkit-voice", "other")).find("format") != std::string::npos);
-  CHECK(error_of(replaced(good, "\"version\": 1", "\"version\": 2")).find("version") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"version\": 2", "\"version\": 3")).find("version") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"version\": 2", "\"version\": 1")).find("enroll the voice again") != std::string::npos);
   CHECK(error_of(replaced(good, "0.6", "0.9")).find("unit length") != std::string::npos);
   CHECK(error_of(replaced(good, "\"embedding\": [", "\"embedding\": [\"x\", ")).find("non-number") != std::string::npos);
-  CHECK(error_of(replaced(good, "\"studio-2026-0042\"", "\"\"")).find("no voice without consent") != std::string::npos);
-  CHECK(error_of(replaced(good, "\"verified\": false", "\"verified\": 0")).find("consent.verified") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"consent\": {", "\"consent\": 7, \"x\": {")).find("no voice without consent") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"signature\": {", "\"unsigned\": {")).find("unsigned") != std::string::npos);
+  CHECK(error_of(replaced(good, "\"statement_similarity\": 0.8125", "\"statement_similarity\": \"high\"")).find("statement_similarity") != std::string::npos);
   CHECK(error_of(replaced(good, "\"speech_seconds\": 12.5", "\"speech_seconds\": null")).find("speech_seconds") !=
         std::string::npos);
   VoiceProfile no_consent = sample_profile();
-  no_consent.consent_reference.clear();
+  no_consent.consent.clear();
   CHECK_THROWS_AS(voice_profile_json(no_consent), InvalidArgument);
 }

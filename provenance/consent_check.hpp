@@ -1,0 +1,97 @@
+// Verifying consent, and the two gates every voice passes: enrollment (a record that verifies,
+// spoken statement included, and covers voice use) and each later use (the record's scope
+// re-checked: use, language, dates, revocation, signatures).
+//
+// Spoken path, all of which must pass:
+//   signature   the record is signed by a key in the trust store
+//   validity    today lies within valid_from..valid_until
+//   revocation  no revocation signed by that key
+//   statement   the recording is the one the record names (SHA-256), the record's statement
+//               text is the one made from its performer, studio and challenge, and PocketSphinx
+//               hears it with a word error rate of at most 25%
+//   speaker     the statement's speaker matches the enrollment audio (speaker-encoder cosine
+//               at or above the encoder's calibrated threshold); checked when enrollment audio
+//               is given
+// Attested path: the witness's signature by a trusted key other than the studio's replaces
+// the statement and speaker checks; outputs' manifests say so.
+#pragma once
+
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "provenance/consent.hpp"
+#include "provenance/trust_store.hpp"
+#include "voice/voice_profile.hpp"
+
+namespace dubkit {
+
+struct LoadedEncoder;
+
+struct ConsentCheck {
+  std::string name;    // "signature", "validity", "revocation", "statement", "speaker", "attestation"
+  bool passed = false;
+  std::string detail;  // the numbers or the reason
+};
+
+struct ConsentVerification {
+  std::vector<ConsentCheck> checks;
+  double word_error_rate = std::numeric_limits<double>::quiet_NaN();
+  std::string heard;  // what the recogniser heard
+  double speaker_similarity = std::numeric_limits<double>::quiet_NaN();
+  double speaker_threshold = std::numeric_limits<double>::quiet_NaN();
+
+  bool passed() const;
+  // "check: detail" of every failed check, joined by "; ", "" when all passed.
+  std::string failures() const;
+};
+
+struct ConsentVerifyOptions {
+  std::string today;                     // YYYY-MM-DD; empty = today in UTC
+  double max_word_error_rate = 0.25;
+  std::string recognizer_model_dir;      // empty = Debian's pocketsphinx-en-us
+  const LoadedEncoder* encoder = nullptr;  // required with enrollment audio
+  std::vector<std::string> enrollment;   // audio files of the voice to be enrolled
+};
+
+// Runs every check and reports each (it does not stop at the first failure). `record_dir`
+// is the folder the record's paths are relative to. Throws only for things that are not a
+// verdict on the record: a missing recogniser model, an encoder without a threshold.
+ConsentVerification verify_consent(const ConsentRecord& record, const std::string& record_dir, const TrustStore& trust,
+                                   const ConsentVerifyOptions& opts = {});
+
+// Makes a signed voice profile from enrollment audio. Verifies the record first (spoken
+// statement against these very files); throws ConsentRefused with the first failed check,
+// or when no use in the record covers a voice. `studio` signs the profile; its key must be in
+// the trust store.
+VoiceProfile enroll_consented_voice(const std::string& consent_path, const TrustStore& trust, const LoadedEncoder& encoder,
+                                    const std::vector<std::string>& audio, const SigningKey& studio,
+                                    const std::string& name, const ConsentVerifyOptions& opts = {});
+
+// A voice profile whose signature, embedded consent record and scope were checked for one
+// use: only authorize_voice makes one.
+class AuthorizedVoice {
+ public:
+  const VoiceProfile& profile() const { return profile_; }
+  const ConsentRecord& consent() const { return consent_; }
+  const std::string& use() const { return use_; }
+  const std::string& language() const { return language_; }
+
+ private:
+  friend AuthorizedVoice authorize_voice(const VoiceProfile&, const TrustStore&, const std::string&, const std::string&,
+                                         const std::string&);
+  AuthorizedVoice(VoiceProfile p, ConsentRecord c, std::string use, std::string lang)
+      : profile_(std::move(p)), consent_(std::move(c)), use_(std::move(use)), language_(std::move(lang)) {}
+  VoiceProfile profile_;
+  ConsentRecord consent_;
+  std::string use_, language_;
+};
+
+// Re-checks a profile before each use: the profile's signature by a trusted key, the record's
+// signature, revocation, validity on `today` (empty = today in UTC), that `use` is one of the
+// record's uses and covers a voice, and that `language` is one of its languages. Throws
+// ConsentRefused naming the condition that failed, InvalidArgument for an unknown use.
+AuthorizedVoice authorize_voice(const VoiceProfile& profile, const TrustStore& trust, const std::string& use,
+                                const std::string& language, const std::string& today = "");
+
+}  // namespace dubkit

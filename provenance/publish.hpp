@@ -1,0 +1,50 @@
+// What every synthesised output goes through before it leaves dubkit: the watermark (one
+// keyed payload per one-second block), the signed manifest and the render-log entry.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "audio/waveform.hpp"
+#include "provenance/consent_check.hpp"
+#include "provenance/manifest.hpp"
+#include "provenance/watermark.hpp"
+
+namespace dubkit {
+
+// Marks audio as it is made: pieces of any length go in, marked whole one-second blocks come
+// out (payload of block k = watermark_payload(key, consent id, output id, k)), so a stream can
+// be played as it is synthesised, one block behind. Not thread-safe.
+class AudioMarker {
+ public:
+  AudioMarker(const WatermarkKey& key, std::string consent_id, std::string output_id, int rate);
+  // Appends `piece` (at the marker's rate); returns the marked audio of the blocks it completed.
+  Waveform push(const Waveform& piece);
+  // The marked remainder (shorter than a block; marked as far as the watermark allows).
+  Waveform finish();
+  const std::vector<std::uint32_t>& payloads() const { return payloads_; }
+
+ private:
+  Waveform mark(std::vector<float> samples);
+  WatermarkKey key_;
+  std::string consent_id_, output_id_;
+  int rate_;
+  std::vector<float> pending_;
+  std::vector<std::uint32_t> payloads_;
+};
+
+// A fresh output id ("out-" + 24 hex digits).
+std::string new_output_id();
+
+// The manifest of audio spoken in an authorised voice: created with digitalSourceType
+// trainedAlgorithmicMedia, the consent record named, the models listed with their hashes.
+Manifest spoken_audio_manifest(const AuthorizedVoice& voice, const std::string& output_id, const std::string& output_path,
+                               const std::vector<std::string>& model_files, const std::string& software);
+
+// Embeds and signs `m` into the finished file at `path` (WAV or MP4), writes the sidecar and
+// appends the render-log entry (action, consent id, the file's hash, its payloads).
+void sign_output(const std::string& path, Manifest& m, const SigningKey& key, const std::string& render_log,
+                 const std::string& action);
+
+}  // namespace dubkit

@@ -1,0 +1,105 @@
+#include "provenance/trust_store.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "provenance/consent.hpp"
+
+namespace dubkit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json revocation_json(const Revocation& r, bool with_signature) {
+  nlohmann::json j = {{"format", "dubkit-revocation"}, {"version", 1},       {"consent_id", r.consent_id},
+                      {"revoked", r.revoked},          {"reason", r.reason}, {"key_id", r.key_id}};
+  if (with_signature) j["signature"] = r.signature;
+  return j;
+}
+
+bool plain_id(const std::string& s) {
+  return !s.empty() && s.size() <= 128 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
+}
+
+}  // namespace
+
+std::string revocation_signing_text(const Revocation& r) { return revocation_json(r, false).dump(); }
+
+Revocation parse_revocation(const std::string& json, const std::string& source) {
+  const auto j = nlohmann::json::parse(json, nullptr, false);
+  auto bad = [&](const std::string& what) { return FormatError(source + ": revocation: " + what); };
+  if (!j.is_object() || !j.contains("format") || j["format"] != "dubkit-revocation") throw bad("not a dubkit-revocation");
+  if (!j.contains("version") || j["version"] != 1) throw bad("unsupported \"version\"");
+  auto str = [&](const char* k) {
+    if (!j.contains(k) || !j[k].is_string() || j[k].get<std::string>().size() > 2000) throw bad(std::string("\"") + k + "\" must be a string");
+    return j[k].get<std::string>();
+  };
+  Revocation r{str("consent_id"), str("revoked"), str("reason"), str("key_id"), str("signature")};
+  if (!plain_id(r.consent_id)) throw bad("\"consent_id\" is not a record id");
+  if (!is_date(r.revoked)) throw bad("\"revoked\" must be YYYY-MM-DD");
+  return r;
+}
+
+std::string TrustStore::default_dir() {
+  if (const char* d = std::getenv("DUBKIT_TRUST_DIR"); d && *d) return d;
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.config/dubkit/trust";
+}
+
+TrustStore::TrustStore(std::string dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  if (fs::is_directory(dir_ + "/keys", ec))
+    for (const auto& e : fs::directory_iterator(dir_ + "/keys")) {
+      if (e.path().extension() != ".pub") continue;
+      NamedPublicKey k = read_public_key(e.path().string());
+      keys_[k.key.id()] = k;
+    }
+  if (fs::is_directory(dir_ + "/revocations", ec))
+    for (const auto& e : fs::directory_iterator(dir_ + "/revocations")) {
+      if (e.path().extension() != ".json") continue;
+      const std::string p = e.path().string();
+      Revocation r = parse_revocation(read_small_file(p, 1 << 16, "revocation"), p);
+      revocations_[r.consent_id] = r;
+    }
+}
+
+const NamedPublicKey* TrustStore::find(const std::string& key_id) const {
+  const auto it = keys_.find(key_id);
+  return it == keys_.end() ? nullptr : &it->second;
+}
+
+std::optional<Revocation> TrustStore::revocation(const std::string& consent_id, const std::string& key_id) const {
+  const auto it = revocations_.find(consent_id);
+  if (it == revocations_.end() || it->second.key_id != key_id) return std::nullopt;
+  const NamedPublicKey* k = find(key_id);
+  // An unsigned or forged revocation file is ignored: it could otherwise be used to deny service,
+  // and it could not have come from the studio.
+  if (!k || !verify_message(k->key, revocation_signing_text(it->second), it->second.signature)) return std::nullopt;
+  return it->second;
+}
+
+void TrustStore::add_key(const NamedPublicKey& key) {
+  fs::create_directories(dir_ + "/keys");
+  write_public_key(dir_ + "/keys/" + key.key.id() + ".pub", key);
+  keys_[key.key.id()] = key;
+}
+
+Revocation TrustStore::revoke(const std::string& consent_id, const std::string& reason, const SigningKey& key) {
+  if (!plain_id(consent_id)) throw InvalidArgument("revoke: '" + consent_id + "' is not a consent record id");
+  Revocation r{consent_id, today_utc(), reason, key.public_key.id(), ""};
+  r.signature = sign_message(key, revocation_signing_text(r));
+  fs::create_directories(dir_ + "/revocations");
+  write_file_atomic(dir_ + "/revocations/" + consent_id + ".json", revocation_json(r, true).dump(2) + "\n");
+  revocations_[consent_id] = r;
+  return r;
+}
+
+}  // namespace dubkit

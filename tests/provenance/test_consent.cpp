@@ -1,0 +1,236 @@
+// Consent records end to end: keys, signatures, the spoken statement heard by PocketSphinx, the
+// statement's speaker checked by the default speaker encoder, enrollment and every later use.
+// The performer and the impostor are flite voices speaking inside the test (seeded).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "audio/io.hpp"
+#include "audio/resample.hpp"
+#include "core/error.hpp"
+#include "corpus/engines.hpp"
+#include "provenance/consent_check.hpp"
+#include "support.hpp"
+#include "voice/speaker_encoder.hpp"
+
+using namespace dubkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+BaseVoice flite_voice(const std::string& id) {
+  for (const BaseVoice& v : base_voices({"en"}))
+    if (v.id == id) return v;
+  throw InvalidArgument("no base voice " + id);
+}
+
+std::string say_to_file(const std::string& voice, const std::string& text, const std::string& path) {
+  write_audio(path, resample(speak(flite_voice(voice), text, 3).wave, 16000));
+  return path;
+}
+
+// One studio, its trust store, a performer (flite slt) with enrollment audio, built once.
+struct World {
+  std::string dir = test::temp_dir("consent");
+  SigningKey studio = generate_signing_key("Harbor Sound (test key)");
+  SigningKey witness = generate_signing_key("Dr. Field (test witness)");
+  TrustStore trust{dir + "/trust"};
+  LoadedEncoder encoder = load_speaker_encoder(std::string(DUBKIT_MODELS_DIR) + "/speaker_encoder.safetensors");
+  std::vector<std::string> enrollment;
+
+  World() {
+    trust.add_key({studio.name, studio.public_key});
+    trust.add_key({witness.name, witness.public_key});
+    enrollment = {say_to_file("flite-slt", "The boat left the harbor before the sun came up over the hills.", dir + "/enroll1.wav"),
+                  say_to_file("flite-slt", "We walked along the river and talked about the summer.", dir + "/enroll2.wav")};
+  }
+
+  // A spoken-path record; `reader` voices the statement, `words` replaces its text when given.
+  std::string record(const std::string& name, const std::string& reader = "flite-slt", const std::string& words = "",
+                     std::function<void(ConsentRecord&)> edit = {}) {
+    ConsentRecord r;
+    r.id = "consent-test-" + name;
+    r.created = "2026-11-30T10:00:00Z";
+    r.performer = "Peter Brown";
+    r.signatory = r.performer;
+    r.studio = "Harbor Sound";
+    r.project = "Test dub";
+    r.uses = {"dubbing", "lip-sync"};
+    r.languages = {"en", "es"};
+    r.territory = {"worldwide"};
+    r.valid_from = "2026-01-01";
+    r.valid_until = "2027-12-31";
+    r.revocation = "test-revocations/" + name;
+    r.statement = SpokenStatement{"", "basket dinner hammer monkey", name + ".statement.wav", ""};
+    r.statement->text = consent_statement_text(r);
+    const std::string audio = say_to_file(reader, words.empty() ? r.statement->text : words, dir + "/" + r.statement->audio);
+    r.statement->audio_sha256 = sha256_file_hex(audio);
+    if (edit) edit(r);
+    sign_consent(r, studio);
+    const std::string path = dir + "/" + name + ".json";
+    write_consent(path, r);
+    return path;
+  }
+
+  VoiceProfile enroll(const std::string& record_path, const std::string& today = "2026-11-30") {
+    ConsentVerifyOptions o;
+    o.today = today;
+    return enroll_consented_voice(record_path, trust, encoder, enrollment, studio, "peter", o);
+  }
+};
+
+World& world() {
+  static World w;
+  return w;
+}
+
+std::string refusal(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConsentRefused& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("consent: a valid spoken record enrolls a voice, and each use is re-checked", "[provenance][consent]") {
+  World& w = world();
+  const std::string path = w.record("valid");
+  ConsentVerifyOptions o;
+  o.today = "2026-11-30";
+  o.encoder = &w.encoder;
+  o.enrollment = w.enrollment;
+  const ConsentVerification v = verify_consent(read_consent(path), w.dir, w.trust, o);
+  INFO(v.failures() << " heard: " << v.heard);
+  REQUIRE(v.passed());
+  CHECK(v.word_error_rate <= 0.25);
+  CHECK(v.speaker_similarity >= v.speaker_threshold);
+
+  const VoiceProfile p = w.enroll(path);
+  CHECK(p.key_id == w.studio.public_key.id());
+  CHECK(p.enrollment_files == std::vector<std::string>{"enroll1.wav", "enroll2.wav"});
+  const std::string profile = w.dir + "/peter.voice";
+  write_voice_profile(profile, p);
+  const AuthorizedVoice a = authorize_voice(read_voice_profile(profile), w.trust, "dubbing", "es", "2026-11-30");
+  CHECK(a.consent().id == "consent-test-valid");
+
+  // Scope at each use: language, use, dates.
+  CHECK(refusal([&] { authorize_voice(p, w.trust, "dubbing", "fr", "2026-11-30"); }).find("language 'fr'") != std::string::npos);
+  CHECK(refusal([&] { authorize_voice(p, w.trust, "research", "en", "2026-11-30"); }).find("use 'research'") != std::string::npos);
+  CHECK(refusal([&] { authorize_voice(p, w.trust, "dubbing", "en", "2028-01-01"); }).find("expired") != std::string::npos);
+  // A profile altered after enrollment (another voice's embedding swapped in) no longer verifies.
+  VoiceProfile swapped = p;
+  std::reverse(swapped.embedding.begin(), swapped.embedding.end());
+  REQUIRE(swapped.embedding != p.embedding);
+  CHECK(refusal([&] { authorize_voice(swapped, w.trust, "dubbing", "en", "2026-11-30"); }).find("signature") != std::string::npos);
+  // Revocation: later uses are refused, and so is a new enrollment.
+  const std::string revoked = w.record("revoked");
+  const VoiceProfile before = w.enroll(revoked);
+  w.trust.revoke("consent-test-revoked", "performer withdrew", w.studio);
+  CHECK(refusal([&] { authorize_voice(before, w.trust, "dubbing", "en", "2026-11-30"); }).find("revoked") != std::string::npos);
+  CHECK(refusal([&] { w.enroll(revoked); }).find("revocation") != std::string::npos);
+  // The revocation survives a reload of the store; one signed by a stranger's key does not count.
+  CHECK(TrustStore(w.dir + "/trust").revocation("consent-test-revoked", w.studio.public_key.id()).has_value());
+  TrustStore other(w.dir + "/trust");
+  other.revoke("consent-test-valid", "forged", generate_signing_key("stranger"));
+  CHECK_NOTHROW(authorize_voice(p, TrustStore(w.dir + "/trust"), "dubbing", "en", "2026-11-30"));
+}
+
+TEST_CASE("consent: enrollment is refused for each failed condition", "[provenance][consent]") {
+  World& w = world();
+  // No record at all.
+  CHECK_THROWS_AS(w.enroll(w.dir + "/none.json"), IoError);
+  // The statement read by another speaker.
+  const std::string impostor = w.record("impostor", "flite-awb");
+  CHECK(refusal([&] { w.enroll(impostor); }).find("speaker: cosine") != std::string::npos);
+  // The performer's voice reading other words.
+  const std::string wrong_words = w.record("words", "flite-slt", "The weather is nice today and I would like a cup of tea with milk.");
+  CHECK(refusal([&] { w.enroll(wrong_words); }).find("statement: word error rate") != std::string::npos);
+  // A signature that does not match (the record edited after signing).
+  const std::string edited = w.record("edited");
+  {
+    std::string text = test::slurp(edited);
+    text.replace(text.find("\"es\""), 4, "\"fr\"");
+    std::ofstream(edited) << text;
+  }
+  CHECK(refusal([&] { w.enroll(edited); }).find("signature") != std::string::npos);
+  // Signed by a key the store does not trust.
+  const std::string untrusted = w.record("untrusted", "flite-slt", "", [](ConsentRecord&) {});
+  {
+    ConsentRecord r = read_consent(untrusted);
+    sign_consent(r, generate_signing_key("unknown studio"));
+    write_consent(untrusted, r);
+  }
+  CHECK(refusal([&] { w.enroll(untrusted); }).find("not in the trust store") != std::string::npos);
+  // Expired, and not yet valid.
+  const std::string valid = w.record("dates");
+  CHECK(refusal([&] { w.enroll(valid, "2028-01-01"); }).find("expired on 2027-12-31") != std::string::npos);
+  CHECK(refusal([&] { w.enroll(valid, "2025-06-01"); }).find("not valid before") != std::string::npos);
+  // The recording swapped for another one.
+  const std::string swapped = w.record("swapped");
+  fs::copy_file(w.enrollment[0], w.dir + "/swapped.statement.wav", fs::copy_options::overwrite_existing);
+  CHECK(refusal([&] { w.enroll(swapped); }).find("SHA-256") != std::string::npos);
+  // Uses that do not cover a voice.
+  const std::string lips = w.record("lips", "flite-slt", "", [](ConsentRecord& r) { r.uses = {"lip-sync"}; });
+  CHECK(refusal([&] { w.enroll(lips); }).find("do not cover a voice") != std::string::npos);
+}
+
+TEST_CASE("consent: the attested path needs an independent trusted witness", "[provenance][consent]") {
+  World& w = world();
+  auto attested = [&](const SigningKey& witness) {
+    ConsentRecord r = read_consent(w.record("attested"));
+    r.statement.reset();
+    r.uses = {"voice-restoration"};
+    r.attestation = Attestation{"Dr. Field", "clinician", "2026-11-29", "The patient consented in writing; speech is no longer possible.", "", ""};
+    attest_consent(r, witness);
+    sign_consent(r, w.studio);
+    write_consent(w.dir + "/attested.json", r);
+    return w.dir + "/attested.json";
+  };
+  const VoiceProfile p = w.enroll(attested(w.witness));
+  CHECK(std::isnan(p.statement_similarity));
+  CHECK(authorize_voice(p, w.trust, "voice-restoration", "en", "2026-11-30").consent().attested());
+  CHECK(refusal([&] { w.enroll(attested(w.studio)); }).find("independent witness") != std::string::npos);
+  CHECK(refusal([&] { w.enroll(attested(generate_signing_key("stranger"))); }).find("witness key") != std::string::npos);
+}
+
+TEST_CASE("consent records: malformed, hostile and unknown input is refused naming the field", "[provenance][consent][bad-input]") {
+  World& w = world();
+  const std::string good = test::slurp(w.record("parse"));
+  auto error_of = [](const std::string& json) {
+    try {
+      parse_consent(json, "c.json");
+    } catch (const FormatError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    const std::size_t at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    return s.replace(at, from.size(), to);
+  };
+  CHECK(error_of(good).empty());
+  CHECK(error_of("{").find("not a JSON object") != std::string::npos);
+  CHECK(error_of("[]").find("not a JSON object") != std::string::npos);
+  CHECK(error_of(replaced("\"version\": 1", "\"version\": 2")).find("version") != std::string::npos);
+  CHECK(error_of(replaced("dubkit-consent", "other")).find("format") != std::string::npos);
+  CHECK(error_of(replaced("parse.statement.wav", "../../etc/passwd")).find("'..'") != std::string::npos);
+  CHECK(error_of(replaced("parse.statement.wav", "/etc/passwd")).find("absolute") != std::string::npos);
+  CHECK(error_of(replaced("parse.statement.wav", "a\\\\b.wav")).find("backslash") != std::string::npos);
+  CHECK(error_of(replaced("\"Peter Brown\"", "\"" + std::string(5000, 'x') + "\"")).find("longer than") != std::string::npos);
+  CHECK(error_of(replaced("\"worldwide\"", "\"Worldwide\"")).find("territory") != std::string::npos);
+  CHECK(error_of(replaced("\"lip-sync\"", "\"face-swap\"")).find("face-swap") != std::string::npos);
+  CHECK(error_of(replaced("2027-12-31", "2027-02-30")).find("valid_until") != std::string::npos);
+  CHECK(error_of(replaced("\"es\"", "\"Spanish\"")).find("ISO 639") != std::string::npos);
+  CHECK(error_of(replaced("\"path\": \"spoken\"", "\"path\": \"typed\"")).find("path") != std::string::npos);
+  std::string many = "[";
+  for (int i = 0; i < 1000; ++i) many += std::string(i ? "," : "") + "\"en\"";
+  CHECK(error_of(replaced("[\n    \"en\",\n    \"es\"\n  ]", many + "]")).find("more than 64") != std::string::npos);
+  CHECK(error_of(std::string(2u << 20, ' ')).find("larger than 1 MiB") != std::string::npos);
+}
