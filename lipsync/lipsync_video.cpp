@@ -235,7 +235,8 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   // next, compositing and encoding on the third (so one LibTorch thread serves 2 cores best).
   // Each queue holds one batch. Stage times are each thread's own; they overlap.
   double composite_s = 0, encode_s = 0;
-  long frames_changed = 0;
+  long frames_changed = 0, frames_written = 0, first_changed = -1, last_changed = -1;
+  cv::Rect changed_box;
   WorkerStage<Pending> encoder(
       [&](Pending& p) {
         auto t0 = Clock::now();
@@ -244,8 +245,16 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
           cv::addWeighted(p.sharp_reference, p.silence, p.crop, 1 - p.silence, 0, p.crop);
           p.alignment = p.sharp_alignment;
         }
-        if (p.face && cv::countNonZero(composite_face(p.frame, p.crop, p.alignment, p.landmarks, o.composite)) > 0)
-          ++frames_changed;
+        if (p.face) {
+          const cv::Mat mask = composite_face(p.frame, p.crop, p.alignment, p.landmarks, o.composite);
+          if (cv::countNonZero(mask) > 0) {
+            ++frames_changed;
+            changed_box |= cv::boundingRect(mask);
+            if (first_changed < 0) first_changed = frames_written;
+            last_changed = frames_written;
+          }
+        }
+        ++frames_written;
         composite_s += since(t0);
         t0 = Clock::now();
         writer.write(p.frame, p.pts, p.duration);
@@ -356,6 +365,9 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   rep.composite_s = composite_s;
   rep.encode_s = encode_s + since(t0);
   rep.frames_changed = frames_changed;
+  rep.first_changed = first_changed;
+  rep.last_changed = last_changed;
+  rep.changed_box = changed_box;
   rep.detect_s = tracker.times().detect_s;
   rep.landmarks_s = tracker.times().landmarks_s;
   rep.frames_in = source.decoded();

@@ -59,6 +59,8 @@ struct LipSyncVideoReport {
   long frames_out = 0;        // written frames (more than frames_in when ping-pong extended the video)
   long frames_changed = 0;    // frames whose mouth was re-rendered (a non-empty mouth region pasted)
   long frames_silenced = 0;   // of those, frames fully in a pause (the silence gate's mouth)
+  long first_changed = -1, last_changed = -1;  // output frame indices of the first and last re-rendered frame
+  cv::Rect changed_box;       // union of the pasted regions, output pixels (empty when none)
   double video_seconds = 0, audio_seconds = 0, output_seconds = 0;
   std::vector<FaceTrackSummary> tracks;
   int face_track = -1;        // the track that was re-rendered (first one chosen)

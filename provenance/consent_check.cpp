@@ -165,21 +165,29 @@ VoiceProfile enroll_consented_voice(const std::string& consent_path, const Trust
   return p;
 }
 
-AuthorizedVoice authorize_voice(const VoiceProfile& profile, const TrustStore& trust, const std::string& use,
-                                const std::string& language, const std::string& day) {
+void authorize_use(const ConsentRecord& r, const TrustStore& trust, const std::string& use, const std::string& day) {
   if (std::find(consent_uses().begin(), consent_uses().end(), use) == consent_uses().end())
     throw InvalidArgument("use '" + use + "' is not one of dubbing, lip-sync, voice-restoration, research");
   const std::string today = day.empty() ? today_utc() : day;
+  for (const ConsentCheck& c : {check_signature(r, trust), check_validity(r, today), check_revocation(r, trust)})
+    if (!c.passed) throw ConsentRefused("consent " + r.id + ": " + c.name + ": " + c.detail);
+  if (!contains(r.uses, use))
+    throw ConsentRefused("consent " + r.id + " does not cover the use '" + use + "' (it covers " + join(r.uses) + ")");
+}
+
+AuthorizedVoice authorize_voice(const VoiceProfile& profile, const TrustStore& trust, const std::string& use,
+                                const std::string& language, const std::string& today) {
   const std::string who = "voice '" + profile.name + "'";
   const NamedPublicKey* signer = trust.find(profile.key_id);
   if (!signer) throw ConsentRefused(who + ": the profile is signed by key " + profile.key_id + ", which is not trusted");
   if (!verify_message(signer->key, voice_profile_signing_text(profile), profile.signature))
     throw ConsentRefused(who + ": the profile's signature does not match it (altered after enrollment?)");
   const ConsentRecord r = parse_consent(profile.consent, who + " consent record");
-  for (const ConsentCheck& c : {check_signature(r, trust), check_validity(r, today), check_revocation(r, trust)})
-    if (!c.passed) throw ConsentRefused(who + ": consent " + r.id + ": " + c.name + ": " + c.detail);
-  if (!contains(r.uses, use))
-    throw ConsentRefused(who + ": consent " + r.id + " does not cover the use '" + use + "' (it covers " + join(r.uses) + ")");
+  try {
+    authorize_use(r, trust, use, today);
+  } catch (const ConsentRefused& e) {
+    throw ConsentRefused(who + ": " + e.what());
+  }
   if (!use_covers_voice(use)) throw ConsentRefused(who + ": the use '" + use + "' does not cover speaking in this voice");
   if (!contains(r.languages, language))
     throw ConsentRefused(who + ": consent " + r.id + " does not cover the language '" + language + "' (it covers " +

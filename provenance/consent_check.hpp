@@ -68,6 +68,12 @@ VoiceProfile enroll_consented_voice(const std::string& consent_path, const Trust
                                     const std::vector<std::string>& audio, const SigningKey& studio,
                                     const std::string& name, const ConsentVerifyOptions& opts = {});
 
+// Checks a record (no recording, no speaker) before one use of what it covers, such as
+// re-rendering a performer's mouth: its signature by a trusted key, revocation, validity on
+// `today` (empty = today in UTC) and that `use` is one of its uses. Throws ConsentRefused naming
+// the condition, InvalidArgument for an unknown use.
+void authorize_use(const ConsentRecord& record, const TrustStore& trust, const std::string& use, const std::string& today = "");
+
 // A voice profile whose signature, embedded consent record and scope were checked for one
 // use: only authorize_voice makes one.
 class AuthorizedVoice {

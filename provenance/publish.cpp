@@ -61,6 +61,26 @@ Manifest spoken_audio_manifest(const AuthorizedVoice& voice, const std::string& 
   return m;
 }
 
+Manifest lipsync_manifest(const ConsentRecord& consent, const std::string& output_id, const std::string& output_path,
+                          const std::string& video, const std::string& speech, const std::vector<std::string>& model_files,
+                          const std::string& software, const std::optional<ManifestRegion>& region) {
+  Manifest m;
+  m.instance_id = output_id;
+  m.title = fs::path(output_path).filename().string();
+  m.mime = "video/mp4";
+  m.created = now_utc();
+  m.claim_generator = software;
+  m.actions.push_back({"c2pa.edited", kCompositeWithTrainedAlgorithmicMedia, software, "", ""});
+  m.ingredients.push_back({fs::path(video).filename().string(), "parentOf", "source video", sha256_file_hex(video)});
+  m.ingredients.push_back({fs::path(speech).filename().string(), "inputTo", "speech", sha256_file_hex(speech)});
+  for (const std::string& f : model_files) m.models.push_back({fs::path(f).filename().string(), sha256_file_hex(f)});
+  m.consent_id = consent.id;
+  m.consent_path = consent.attested() ? "attested" : "spoken";
+  m.consent_key_id = consent.key_id;
+  m.region = region;
+  return m;
+}
+
 void sign_output(const std::string& path, Manifest& m, const SigningKey& key, const std::string& render_log,
                  const std::string& action) {
   embed_manifest(path, m, key);

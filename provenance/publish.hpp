@@ -42,6 +42,13 @@ std::string new_output_id();
 Manifest spoken_audio_manifest(const AuthorizedVoice& voice, const std::string& output_id, const std::string& output_path,
                                const std::vector<std::string>& model_files, const std::string& software);
 
+// The manifest of a video whose mouth region was re-rendered to new speech: edited with
+// digitalSourceType compositeWithTrainedAlgorithmicMedia, the source video (parentOf) and the
+// speech (inputTo) as ingredients, the generator's hash, the region, the consent record.
+Manifest lipsync_manifest(const ConsentRecord& consent, const std::string& output_id, const std::string& output_path,
+                          const std::string& video, const std::string& speech, const std::vector<std::string>& model_files,
+                          const std::string& software, const std::optional<ManifestRegion>& region);
+
 // Embeds and signs `m` into the finished file at `path` (WAV or MP4), writes the sidecar and
 // appends the render-log entry (action, consent id, the file's hash, its payloads).
 void sign_output(const std::string& path, Manifest& m, const SigningKey& key, const std::string& render_log,

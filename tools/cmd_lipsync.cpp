@@ -1,12 +1,17 @@
 // dubkit lipsync | sync score | sync eval | faces
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
 
+#include "core/error.hpp"
 #include "core/progress.hpp"
 #include "lipsync/face_tracks.hpp"
 #include "lipsync/lipsync_video.hpp"
 #include "lipsync/model_files.hpp"
 #include "lipsync/sync_score.hpp"
+#include "provenance/publish.hpp"
+#include "provenance/render_log.hpp"
 #include "tools/commands.hpp"
 #include "train/lipsync_eval.hpp"
 
@@ -18,6 +23,7 @@ void register_sync_eval(CLI::App* sync);
 void register_lipsync_command(CLI::App& app) {
   struct Opts {
     LipSyncVideoOptions l;
+    std::string consent, key = default_key_path(), trust = TrustStore::default_dir(), render_log = default_render_log();
     bool json = false;
     bool no_gate = false;
   };
@@ -25,7 +31,12 @@ void register_lipsync_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("lipsync", "Re-render a face's mouth in a video to match new speech (H.264 + AAC MP4)");
   cmd->add_option("--video", o->l.video, "Input video")->required();
   cmd->add_option("--audio", o->l.audio, "New speech (WAV, FLAC, OGG)")->required();
-  cmd->add_option("-o,--output", o->l.output, "Output MP4")->required();
+  cmd->add_option("-o,--output", o->l.output, "Output MP4, with its signed manifest embedded and beside it")->required();
+  cmd->add_option("--consent", o->consent, "Signed consent record of the performer whose mouth is re-rendered (use lip-sync)")
+      ->required();
+  cmd->add_option("--key", o->key, "Studio key that signs the manifest ($DUBKIT_KEY)")->capture_default_str();
+  cmd->add_option("--trust", o->trust, "Trust store ($DUBKIT_TRUST_DIR)")->capture_default_str();
+  cmd->add_option("--render-log", o->render_log, "Render log ($DUBKIT_RENDER_LOG)")->capture_default_str();
   cmd->add_option("--model", o->l.model, std::string("Generator (default: models/") + kDefaultLipSync +
                                             "; a public wav2lip.pth works too)");
   cmd->add_option("--face", o->l.face, "Track id to re-render (see dubkit faces); -1 = the largest face")->capture_default_str();
@@ -42,8 +53,13 @@ void register_lipsync_command(CLI::App& app) {
   cmd->add_option("--preset", o->l.encode.preset, "x264 speed preset")->capture_default_str();
   cmd->add_option("--threads", o->l.threads, "LibTorch threads for the generator (it runs beside the tracking and encoding threads)")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the report as JSON");
-  cmd->footer("Example: dubkit lipsync --video clip.mp4 --audio line.wav -o dubbed.mp4");
+  cmd->footer("Example: dubkit lipsync --video clip.mp4 --audio line.wav --consent consent.json -o dubbed.mp4");
   cmd->callback([o] {
+    if (std::filesystem::path(o->l.output).extension() != ".mp4")
+      throw InvalidArgument("lipsync: output '" + o->l.output + "' must be an .mp4 (the signed manifest is embedded as a box)");
+    const ConsentRecord consent = read_consent(o->consent);
+    authorize_use(consent, TrustStore(o->trust), "lip-sync");
+    const SigningKey key = read_signing_key(o->key);
     o->l.model = model_path(o->l.model, kDefaultLipSync, "--model");
     o->l.silence_gate = !o->no_gate;
     Progress progress("lipsync", 1000, !o->json);
@@ -51,12 +67,20 @@ void register_lipsync_command(CLI::App& app) {
       progress.update(std::min(done, total) * 1000 / std::max(1L, total));
     });
     progress.done();
+    std::optional<ManifestRegion> region;
+    if (r.frames_changed > 0)
+      region = ManifestRegion{r.first_changed, r.last_changed, r.changed_box.x, r.changed_box.y, r.changed_box.width,
+                              r.changed_box.height};
+    const std::string output_id = new_output_id();
+    Manifest m = lipsync_manifest(consent, output_id, o->l.output, o->l.video, o->l.audio, {o->l.model},
+                                  std::string("dubkit lipsync ") + DUBKIT_VERSION, region);
+    sign_output(o->l.output, m, key, o->render_log, "lipsync");
     nlohmann::ordered_json tracks = nlohmann::ordered_json::array();
     for (const auto& t : r.tracks)
       tracks.push_back({{"track", t.track}, {"first_frame", t.first_frame}, {"last_frame", t.last_frame},
                         {"frames", t.frames}, {"mean_size", t.mean_size}});
     if (o->json) {
-      print_json({{"output", o->l.output}, {"width", r.width}, {"height", r.height}, {"frames_in", r.frames_in},
+      print_json({{"output", o->l.output}, {"output_id", output_id}, {"consent", consent.id}, {"width", r.width}, {"height", r.height}, {"frames_in", r.frames_in},
                   {"frames_out", r.frames_out}, {"frames_changed", r.frames_changed},
                   {"frames_silenced", r.frames_silenced}, {"video_seconds", r.video_seconds}, {"audio_seconds", r.audio_seconds}, {"output_seconds", r.output_seconds}, {"face_track", r.face_track},
                   {"tracks", tracks},

@@ -69,6 +69,9 @@ void register_file_verify(CLI::App& app) {
       out["manifest"]["consent_path"] = m.consent_path;
       out["manifest"]["actions"] = actions;
       out["manifest"]["watermark_blocks"] = m.watermark_payloads.size();
+      if (m.region)
+        out["manifest"]["region"] = {{"frames", {m.region->first_frame, m.region->last_frame}},
+                                     {"box", {m.region->x, m.region->y, m.region->width, m.region->height}}};
     }
     std::string mark_summary = "not searched (no --key)";
     const bool search = !o->no_watermark && fs::is_regular_file(o->key);

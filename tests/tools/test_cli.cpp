@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
 #include "corpus/engines.hpp"
+#include "provenance/consent.hpp"
 #include "support.hpp"
 #include "tools/cli_support.hpp"
 
@@ -355,16 +356,19 @@ struct Studio {
   std::string consent = dir + "/consent.json", profile = dir + "/narrator.voice";
 
   Studio() {
-    REQUIRE(run_dubkit({"consent", "init-key", "--name", "Test Studio", "-o", key, "--trust", trust}).code == 0);
-    const Result st = run_dubkit({"consent", "statement", "--performer", "Peter Brown", "--studio", "Test Studio", "--json"});
-    REQUIRE(st.code == 0);
-    const auto j = nlohmann::json::parse(st.out);
+    REQUIRE(run_dubkit({"consent", "init-key", "--name", "Harbor Sound", "-o", key, "--trust", trust}).code == 0);
+    // A fixed challenge: flite's readings are heard at word error rates near the 25% bar, and
+    // this reading passes; `consent statement` draws a fresh challenge each time.
+    ConsentRecord r;
+    r.performer = "Peter Brown";
+    r.studio = "Harbor Sound";
+    r.statement = SpokenStatement{"", "basket dinner hammer monkey", "", ""};
     const std::string statement = dir + "/statement.wav";
-    write_audio(statement, speak(flite_voice("flite-slt"), j["text"].get<std::string>(), 1).wave);
-    const Result created = run_dubkit({"consent", "create", "--performer", "Peter Brown", "--studio", "Test Studio",
+    write_audio(statement, speak(flite_voice("flite-slt"), consent_statement_text(r), 1).wave);
+    const Result created = run_dubkit({"consent", "create", "--performer", "Peter Brown", "--studio", "Harbor Sound",
                                        "--project", "CLI test", "--uses", "dubbing,lip-sync", "--languages", "en,es",
                                        "--valid-until", "2099-12-31", "--revocation", "test-revocations",
-                                       "--challenge", j["challenge"].get<std::string>(), "--statement-audio", statement,
+                                       "--challenge", r.statement->challenge, "--statement-audio", statement,
                                        "--key", key, "-o", consent});
     REQUIRE(created.code == 0);
   }

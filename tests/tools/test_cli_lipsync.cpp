@@ -3,6 +3,7 @@
 // `dubkit sync eval` on the trained defaults, reported in models/lipsync.md).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -50,6 +51,7 @@ void write_clip(const std::string& path, const std::vector<std::uint64_t>& ident
 
 struct Media {
   std::string dir, clip, two_faces, no_face, one_frame, odd, short_wav, long_wav, generator, expert;
+  std::string key, trust, consent, log;  // a studio and the lip-sync consent of the clips' (synthetic) performer
 };
 
 // Made once for all the tests below.
@@ -79,6 +81,17 @@ const Media& media() {
     e.width = 0.125;
     m.expert = m.dir + "/expert.safetensors";
     save_sync_expert(m.expert, SyncNet(e));
+    m.key = m.dir + "/studio.key";
+    m.trust = m.dir + "/trust";
+    m.consent = m.dir + "/consent.json";
+    m.log = m.dir + "/render-log.jsonl";
+    REQUIRE(run_dubkit({"consent", "init-key", "--name", "Test Studio", "-o", m.key, "--trust", m.trust}).code == 0);
+    // Lip-sync consent is checked for signature, dates, revocation and use; its statement is
+    // checked when a voice is enrolled, which these tests do not do.
+    REQUIRE(run_dubkit({"consent", "create", "--performer", "Face Five", "--studio", "Test Studio", "--project", "tests",
+                        "--uses", "lip-sync", "--languages", "en", "--valid-until", "2099-12-31", "--revocation", "none",
+                        "--challenge", "apple river tiger candle", "--statement-audio", m.short_wav, "--key", m.key,
+                        "-o", m.consent}).code == 0);
     return m;
   }();
   return m;
@@ -90,6 +103,14 @@ long frame_count(const std::string& path) {
   long n = 0;
   while (r.read(f)) ++n;
   return n;
+}
+
+std::vector<std::string> with_consent(std::vector<std::string> args) {
+  const Media& m = media();
+  for (const std::string& a : {std::string("--consent"), m.consent, std::string("--key"), m.key, std::string("--trust"), m.trust,
+                               std::string("--render-log"), m.log})
+    args.push_back(a);
+  return args;
 }
 
 nlohmann::json run_json(const std::vector<std::string>& args) {
@@ -118,7 +139,7 @@ TEST_CASE("faces: tracks, per-frame landmarks and a preview", "[e2e][lipsync]") 
 TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", "[e2e][lipsync]") {
   const Media& m = media();
   // Shorter speech: the frames after it keep their mouth; the output keeps the video's length.
-  auto j = run_json({"lipsync", "--video", m.clip, "--audio", m.short_wav, "-o", m.dir + "/short.mp4", "--model", m.generator, "--json"});
+  auto j = run_json(with_consent({"lipsync", "--video", m.clip, "--audio", m.short_wav, "-o", m.dir + "/short.mp4", "--model", m.generator, "--json"}));
   CHECK(j["frames_out"] == 75);
   CHECK(j["frames_changed"] == 50);
   CHECK(j["tracks"].size() == 1);
@@ -126,9 +147,15 @@ TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", 
   CHECK(frame_count(m.dir + "/short.mp4") == 75);
   const Waveform a = read_audio_track(m.dir + "/short.mp4", 16000);
   CHECK(a.seconds() == Approx(2.0).margin(0.1));
+  // Its signed manifest: a composite with trained algorithmic media, the re-rendered frames.
+  const auto v = run_json({"verify", m.dir + "/short.mp4", "--trust", m.trust, "--no-watermark", "--json"});
+  CHECK(v["manifest"]["status"] == "valid");
+  CHECK(v["manifest"]["actions"][0]["digital_source_type"] == "compositeWithTrainedAlgorithmicMedia");
+  CHECK(v["manifest"]["region"]["frames"] == nlohmann::json::array({0, 49}));
+  CHECK(v["manifest"]["region"]["box"][2].get<int>() > 0);
 
   // Longer speech: the video plays forward, backward, forward... to the speech's end.
-  j = run_json({"lipsync", "--video", m.clip, "--audio", m.long_wav, "-o", m.dir + "/long.mp4", "--model", m.generator, "--json"});
+  j = run_json(with_consent({"lipsync", "--video", m.clip, "--audio", m.long_wav, "-o", m.dir + "/long.mp4", "--model", m.generator, "--json"}));
   CHECK(j["frames_in"] == 75);
   CHECK(j["frames_out"] == 125);
   CHECK(j["frames_changed"] == 125);
@@ -137,12 +164,12 @@ TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", 
   CHECK_FALSE(fs::exists(m.dir + "/long.mp4.frames.tmp"));  // spilled frames cleaned up
 
   // --face picks a track; the default is the largest (both are the same size here: track 0).
-  j = run_json({"lipsync", "--video", m.two_faces, "--audio", m.short_wav, "-o", m.dir + "/two_out.mp4", "--model", m.generator, "--face", "1", "--json"});
+  j = run_json(with_consent({"lipsync", "--video", m.two_faces, "--audio", m.short_wav, "-o", m.dir + "/two_out.mp4", "--model", m.generator, "--face", "1", "--json"}));
   CHECK(j["face_track"] == 1);
   CHECK(j["tracks"].size() == 2);
 
   // Odd sizes keep their size.
-  j = run_json({"lipsync", "--video", m.odd, "--audio", m.short_wav, "-o", m.dir + "/odd_out.mp4", "--model", m.generator, "--json"});
+  j = run_json(with_consent({"lipsync", "--video", m.odd, "--audio", m.short_wav, "-o", m.dir + "/odd_out.mp4", "--model", m.generator, "--json"}));
   CHECK(j["width"] == 321);
   CHECK(j["height"] == 241);
   CHECK(VideoReader(m.dir + "/odd_out.mp4").info().width == 321);
@@ -154,15 +181,15 @@ TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", 
   const Waveform tail = speech(1.0);
   paused.samples.insert(paused.samples.end(), tail.samples.begin(), tail.samples.end());
   write_audio(m.dir + "/paused.wav", paused);
-  j = run_json({"lipsync", "--video", m.clip, "--audio", m.dir + "/paused.wav", "-o", m.dir + "/paused.mp4", "--model", m.generator, "--json"});
+  j = run_json(with_consent({"lipsync", "--video", m.clip, "--audio", m.dir + "/paused.wav", "-o", m.dir + "/paused.mp4", "--model", m.generator, "--json"}));
   CHECK(j["frames_silenced"].get<long>() >= 16);
   CHECK(j["frames_silenced"].get<long>() <= 22);
-  j = run_json({"lipsync", "--video", m.clip, "--audio", m.dir + "/paused.wav", "-o", m.dir + "/free.mp4", "--model", m.generator,
-                "--no-silence-gate", "--json"});
+  j = run_json(with_consent({"lipsync", "--video", m.clip, "--audio", m.dir + "/paused.wav", "-o", m.dir + "/free.mp4", "--model", m.generator,
+                "--no-silence-gate", "--json"}));
   CHECK(j["frames_silenced"] == 0);
 
   // A one-frame video is a still: it is held for the whole speech.
-  j = run_json({"lipsync", "--video", m.one_frame, "--audio", m.short_wav, "-o", m.dir + "/still_out.mp4", "--model", m.generator, "--json"});
+  j = run_json(with_consent({"lipsync", "--video", m.one_frame, "--audio", m.short_wav, "-o", m.dir + "/still_out.mp4", "--model", m.generator, "--json"}));
   CHECK(j["frames_in"] == 1);
   CHECK(j["frames_out"] == 50);
 }
@@ -170,18 +197,32 @@ TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", 
 TEST_CASE("lipsync and sync score: bad input", "[e2e][lipsync][bad-input]") {
   const Media& m = media();
   // No face at all: re-encoded with the new audio, nothing re-rendered, a warning.
-  const Result none = run_dubkit({"lipsync", "--video", m.no_face, "--audio", m.short_wav, "-o", m.dir + "/room_out.mp4", "--model", m.generator});
+  const Result none = run_dubkit(with_consent({"lipsync", "--video", m.no_face, "--audio", m.short_wav, "-o", m.dir + "/room_out.mp4", "--model", m.generator}));
   CHECK(none.code == 0);
   CHECK_THAT(none.err, Catch::Contains("no face"));
   // Corrupt video: exit 1 naming the file, no output.
   const std::string corrupt = m.dir + "/corrupt.mp4";
   std::ofstream(corrupt) << "not a video at all";
-  const Result bad = run_dubkit({"lipsync", "--video", corrupt, "--audio", m.short_wav, "-o", m.dir + "/bad_out.mp4", "--model", m.generator});
+  const Result bad = run_dubkit(with_consent({"lipsync", "--video", corrupt, "--audio", m.short_wav, "-o", m.dir + "/bad_out.mp4", "--model", m.generator}));
   CHECK(bad.code == 1);
   CHECK_THAT(bad.err, Catch::Contains("corrupt.mp4"));
   CHECK_FALSE(fs::exists(m.dir + "/bad_out.mp4"));
   // The output may not overwrite an input.
-  CHECK(run_dubkit({"lipsync", "--video", m.clip, "--audio", m.short_wav, "-o", m.clip, "--model", m.generator}).code == 2);
+  CHECK(run_dubkit(with_consent({"lipsync", "--video", m.clip, "--audio", m.short_wav, "-o", m.clip, "--model", m.generator})).code == 2);
+  // No consent record, or one that does not cover lip-sync: refused before any work.
+  const Result unconsented = run_dubkit({"lipsync", "--video", m.clip, "--audio", m.short_wav, "-o", m.dir + "/x.mp4", "--model", m.generator});
+  CHECK(unconsented.code == 2);
+  CHECK_THAT(unconsented.err, Catch::Contains("--consent"));
+  REQUIRE(run_dubkit({"consent", "create", "--performer", "Face Five", "--studio", "Test Studio", "--project", "tests",
+                      "--uses", "research", "--languages", "en", "--valid-until", "2099-12-31", "--revocation", "none",
+                      "--challenge", "apple", "--statement-audio", m.short_wav, "--key", m.key, "-o", m.dir + "/research.json"})
+              .code == 0);
+  std::vector<std::string> narrow = with_consent({"lipsync", "--video", m.clip, "--audio", m.short_wav, "-o", m.dir + "/x.mp4", "--model", m.generator});
+  narrow[std::find(narrow.begin(), narrow.end(), m.consent) - narrow.begin()] = m.dir + "/research.json";
+  const Result wrong_use = run_dubkit(narrow);
+  CHECK(wrong_use.code == 1);
+  CHECK_THAT(wrong_use.err, Catch::Contains("does not cover the use 'lip-sync'"));
+  CHECK_FALSE(fs::exists(m.dir + "/x.mp4"));
   // sync score needs audio: a video without an audio track is refused by name.
   const Result silent = run_dubkit({"sync", "score", m.two_faces, "--expert", m.expert});
   CHECK(silent.code == 1);
