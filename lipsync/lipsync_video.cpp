@@ -29,6 +29,21 @@ namespace fs = std::filesystem;
 namespace dubkit {
 namespace {
 
+// A disclosure label: white text on a dark box, bottom left, sized to the frame height so it
+// stays legible after scaling.
+void draw_label(cv::Mat& frame, const std::string& text) {
+  const double scale = std::max(0.35, frame.rows / 900.0);
+  const int thickness = std::max(1, static_cast<int>(std::lround(scale * 1.5)));
+  int baseline = 0;
+  const cv::Size size = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, thickness, &baseline);
+  const int pad = std::max(2, size.height / 3);
+  const cv::Point origin(pad * 2, frame.rows - pad * 2 - baseline);
+  cv::rectangle(frame, cv::Rect(origin.x - pad, origin.y - size.height - pad, size.width + 2 * pad, size.height + baseline + 2 * pad),
+                cv::Scalar(20, 20, 20), cv::FILLED);
+  cv::putText(frame, text, origin, cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), thickness, cv::LINE_AA);
+}
+
+
 using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
@@ -255,6 +270,7 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
           }
         }
         ++frames_written;
+        if (!o.label.empty()) draw_label(p.frame, o.label);
         composite_s += since(t0);
         t0 = Clock::now();
         writer.write(p.frame, p.pts, p.duration);

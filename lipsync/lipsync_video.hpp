@@ -43,6 +43,7 @@ struct LipSyncVideoOptions {
   CompositeOptions composite;
   VideoWriterOptions encode;  // codec settings; metadata is merged over the input's
   int threads = 1;            // LibTorch threads for the generator (it runs beside the tracking and encoding threads)
+  std::string label;          // on-screen disclosure drawn at the bottom left of every frame; "" = none
   void validate() const;      // throws InvalidArgument naming the flag
 };
 

@@ -21,7 +21,8 @@ class AudioMarker {
   AudioMarker(const WatermarkKey& key, std::string consent_id, std::string output_id, int rate);
   // Appends `piece` (at the marker's rate); returns the marked audio of the blocks it completed.
   Waveform push(const Waveform& piece);
-  // The marked remainder (shorter than a block; marked as far as the watermark allows).
+  // The remainder, shorter than a block: the watermark marks whole seconds only, so it (and an
+  // output shorter than one second) leaves unmarked; the manifest still covers it.
   Waveform finish();
   const std::vector<std::uint32_t>& payloads() const { return payloads_; }
 
@@ -33,6 +34,14 @@ class AudioMarker {
   std::vector<float> pending_;
   std::vector<std::uint32_t> payloads_;
 };
+
+// Disclosures. Outputs disclose that they are synthetic unless the user removes it, and the
+// manifest records either way, with the territory it was made for:
+//   spoken notice   say appends disclosure_notice(language), in the same voice
+//   on-screen label lipsync draws kDisclosureLabel on every frame
+// Languages without a notice text get the English one.
+std::string disclosure_notice(const std::string& language);
+inline constexpr const char* kDisclosureLabel = "Synthetic lip movement (AI-generated)";
 
 // A fresh output id ("out-" + 24 hex digits).
 std::string new_output_id();

@@ -24,8 +24,9 @@ void register_lipsync_command(CLI::App& app) {
   struct Opts {
     LipSyncVideoOptions l;
     std::string consent, key = default_key_path(), trust = TrustStore::default_dir(), render_log = default_render_log();
+    std::string territory = "worldwide";
     bool json = false;
-    bool no_gate = false;
+    bool no_gate = false, no_disclosure = false;
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = app.add_subcommand("lipsync", "Re-render a face's mouth in a video to match new speech (H.264 + AAC MP4)");
@@ -37,6 +38,9 @@ void register_lipsync_command(CLI::App& app) {
   cmd->add_option("--key", o->key, "Studio key that signs the manifest ($DUBKIT_KEY)")->capture_default_str();
   cmd->add_option("--trust", o->trust, "Trust store ($DUBKIT_TRUST_DIR)")->capture_default_str();
   cmd->add_option("--render-log", o->render_log, "Render log ($DUBKIT_RENDER_LOG)")->capture_default_str();
+  cmd->add_option("--territory", o->territory, "Where the output is published (recorded with its disclosure)")->capture_default_str();
+  cmd->add_flag("--no-disclosure", o->no_disclosure,
+                std::string("Leave out the on-screen label \"") + kDisclosureLabel + "\" (recorded in the manifest)");
   cmd->add_option("--model", o->l.model, std::string("Generator (default: models/") + kDefaultLipSync +
                                             "; a public wav2lip.pth works too)");
   cmd->add_option("--face", o->l.face, "Track id to re-render (see dubkit faces); -1 = the largest face")->capture_default_str();
@@ -61,6 +65,7 @@ void register_lipsync_command(CLI::App& app) {
     authorize_use(consent, TrustStore(o->trust), "lip-sync");
     const SigningKey key = read_signing_key(o->key);
     o->l.model = model_path(o->l.model, kDefaultLipSync, "--model");
+    if (!o->no_disclosure) o->l.label = kDisclosureLabel;
     o->l.silence_gate = !o->no_gate;
     Progress progress("lipsync", 1000, !o->json);
     const LipSyncVideoReport r = lipsync_video(o->l, [&](long done, long total) {
@@ -74,6 +79,7 @@ void register_lipsync_command(CLI::App& app) {
     const std::string output_id = new_output_id();
     Manifest m = lipsync_manifest(consent, output_id, o->l.output, o->l.video, o->l.audio, {o->l.model},
                                   std::string("dubkit lipsync ") + DUBKIT_VERSION, region);
+    m.disclosures.push_back({o->territory, "on-screen label", !o->no_disclosure});
     sign_output(o->l.output, m, key, o->render_log, "lipsync");
     nlohmann::ordered_json tracks = nlohmann::ordered_json::array();
     for (const auto& t : r.tracks)

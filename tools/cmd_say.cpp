@@ -43,6 +43,8 @@ void register_say(CLI::App& app) {
   struct Opts {
     std::string voice, text, synthesizer, out, vocoder = "default";
     std::string key = default_key_path(), trust = TrustStore::default_dir(), use = "dubbing", render_log = default_render_log();
+    std::string territory = "worldwide";
+    bool no_disclosure = false;
     int griffin_lim_iterations = 32;
     SayOptions say;
     double duration = std::nan("");  // not given
@@ -66,6 +68,9 @@ void register_say(CLI::App& app) {
   cmd->add_option("--key", o->key, "Studio key: watermark key and manifest signature ($DUBKIT_KEY)")->capture_default_str();
   cmd->add_option("--trust", o->trust, "Trust store ($DUBKIT_TRUST_DIR)")->capture_default_str();
   cmd->add_option("--render-log", o->render_log, "Render log the output is recorded in ($DUBKIT_RENDER_LOG)")->capture_default_str();
+  cmd->add_option("--territory", o->territory, "Where the output is published (recorded with its disclosure)")->capture_default_str();
+  cmd->add_flag("--no-disclosure", o->no_disclosure,
+                "Leave out the spoken notice that the voice is synthetic, said after the text (recorded in the manifest)");
   cmd->add_flag("--play", o->play, "Play while synthesising (first sentence starts before the rest is done)");
   cmd->add_option("--synthesizer", o->synthesizer, std::string("Synthesizer (default: models/") + kDefaultSynthesizer + ")");
   cmd->add_option("--seed", o->say.seed, "Seed of the prenet dropout (same seed, same audio)")->capture_default_str();
@@ -122,6 +127,12 @@ void register_say(CLI::App& app) {
       emit(marker.push(piece));
     });
     if (target && made < target) emit(marker.push(Waveform{all.rate, std::vector<float>(target - made, 0.0f)}));
+    if (!o->no_disclosure) {  // after the fitted text, so a line still fills its slot exactly
+      SayOptions notice;
+      notice.lang = o->say.lang;
+      emit(marker.push(Waveform{all.rate, std::vector<float>(all.rate * 3 / 10, 0.0f)}));
+      tts.say(disclosure_notice(o->say.lang), profile.embedding, notice, *vocoder, [&](const Waveform& w) { emit(marker.push(w)); });
+    }
     emit(marker.finish());
     if (player) player->finish();
     if (o->out.size()) {
@@ -130,6 +141,7 @@ void register_say(CLI::App& app) {
       if (std::filesystem::is_regular_file(vocoder_file)) models.push_back(vocoder_file);
       Manifest m = spoken_audio_manifest(voice, output_id, o->out, models, std::string("dubkit say ") + DUBKIT_VERSION);
       m.watermark_payloads = marker.payloads();
+      m.disclosures.push_back({o->territory, "spoken notice", !o->no_disclosure});
       sign_output(o->out, m, key, o->render_log, "say");
     }
     if (o->json) {

@@ -69,6 +69,9 @@ void register_file_verify(CLI::App& app) {
       out["manifest"]["consent_path"] = m.consent_path;
       out["manifest"]["actions"] = actions;
       out["manifest"]["watermark_blocks"] = m.watermark_payloads.size();
+      nlohmann::ordered_json disclosures = nlohmann::ordered_json::array();
+      for (const auto& x : m.disclosures) disclosures.push_back({{"territory", x.territory}, {"kind", x.kind}, {"applied", x.applied}});
+      out["manifest"]["disclosures"] = disclosures;
       if (m.region)
         out["manifest"]["region"] = {{"frames", {m.region->first_frame, m.region->last_frame}},
                                      {"box", {m.region->x, m.region->y, m.region->width, m.region->height}}};

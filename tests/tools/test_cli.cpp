@@ -418,7 +418,8 @@ TEST_CASE("consent, enroll, say, verify: the safeguards end to end", "[e2e][synt
   CHECK(info.rate == 16000);
   double planned = 0;  // each sentence lasts its whole frames (80 per second)
   for (const auto& x : j["sentences"]) planned += x["seconds"].get<double>();
-  CHECK(info.frames == std::llround(planned * 16000));
+  // Then 0.3 s of silence and the spoken notice that the voice is synthetic (about 3 s).
+  CHECK(info.frames > std::llround((planned + 1.5) * 16000));
 
   // The output's manifest and mark, resolved through the render log to the consent record.
   const Result checked = run_dubkit(s.with_keys({"verify", wav, "--render-log", s.log, "--json"}));
@@ -427,6 +428,7 @@ TEST_CASE("consent, enroll, say, verify: the safeguards end to end", "[e2e][synt
   const auto v = nlohmann::json::parse(checked.out);
   CHECK(v["manifest"]["status"] == "valid");
   CHECK(v["manifest"]["consent_id"] == e["consent"]);
+  CHECK(v["manifest"]["disclosures"] == nlohmann::json::parse(R"([{"territory": "worldwide", "kind": "spoken notice", "applied": true}])"));
   CHECK(v["watermark"]["blocks_found"].get<long>() >= std::floor(planned) - 1);
   CHECK(v["watermark"]["consents"] == nlohmann::json::array({e["consent"]}));
   CHECK(run_dubkit({"log", "verify", "--render-log", s.log}).code == 0);
@@ -445,9 +447,13 @@ TEST_CASE("consent, enroll, say, verify: the safeguards end to end", "[e2e][synt
   std::ofstream(text_file) << "Buenos dias, amigo.";
   const std::string timed = s.dir + "/timed.wav";
   const Result fitted = run_dubkit(s.with_keys({"say", "--voice", s.profile, "--lang", "es", "--text", "-", "--duration", "1.7",
-                                                "--render-log", s.log, "-o", timed}), 120, text_file);
+                                                "--no-disclosure", "--territory", "ES", "--render-log", s.log, "-o", timed}),
+                                   120, text_file);
   REQUIRE(fitted.code == 0);
   CHECK(probe_audio(timed).frames == 27200);
+  const auto removed = nlohmann::json::parse(run_dubkit(s.with_keys({"verify", timed, "--json"})).out);
+  CHECK(removed["manifest"]["disclosures"][0]["applied"] == false);  // the removal is on record
+  CHECK(removed["manifest"]["disclosures"][0]["territory"] == "ES");
   // A language outside the consent's scope, and a use it does not name.
   const Result german = run_dubkit(s.with_keys({"say", "--voice", s.profile, "--lang", "de", "--text", "Hallo.", "-o", timed}));
   CHECK(german.code == 1);

@@ -153,6 +153,8 @@ TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", 
   CHECK(v["manifest"]["actions"][0]["digital_source_type"] == "compositeWithTrainedAlgorithmicMedia");
   CHECK(v["manifest"]["region"]["frames"] == nlohmann::json::array({0, 49}));
   CHECK(v["manifest"]["region"]["box"][2].get<int>() > 0);
+  CHECK(v["manifest"]["disclosures"][0]["kind"] == "on-screen label");
+  CHECK(v["manifest"]["disclosures"][0]["applied"] == true);
 
   // Longer speech: the video plays forward, backward, forward... to the speech's end.
   j = run_json(with_consent({"lipsync", "--video", m.clip, "--audio", m.long_wav, "-o", m.dir + "/long.mp4", "--model", m.generator, "--json"}));
