@@ -70,6 +70,19 @@ std::string from_hex(std::string_view hex, const std::string& what, std::size_t 
   return out;
 }
 
+std::string payload_hex(std::uint32_t p) {
+  const unsigned char b[4] = {static_cast<unsigned char>(p >> 24), static_cast<unsigned char>(p >> 16),
+                              static_cast<unsigned char>(p >> 8), static_cast<unsigned char>(p)};
+  return to_hex(b, 4);
+}
+
+std::uint32_t payload_from_hex(std::string_view hex, const std::string& what) {
+  const std::string b = from_hex(hex, what, 4);
+  std::uint32_t p = 0;
+  for (char c : b) p = p << 8 | static_cast<unsigned char>(c);
+  return p;
+}
+
 std::string sha256_hex(std::string_view bytes) {
   ensure_sodium();
   unsigned char h[crypto_hash_sha256_BYTES];

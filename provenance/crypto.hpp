@@ -19,6 +19,10 @@ namespace dubkit {
 std::string to_hex(const unsigned char* data, std::size_t n);
 std::string from_hex(std::string_view hex, const std::string& what, std::size_t expected_bytes = 0);
 
+// A 32-bit watermark payload as 8 hex digits (big-endian), and back (FormatError naming `what`).
+std::string payload_hex(std::uint32_t payload);
+std::uint32_t payload_from_hex(std::string_view hex, const std::string& what);
+
 // SHA-256 of bytes, lowercase hex.
 std::string sha256_hex(std::string_view bytes);
 // SHA-256 of a file read in pieces. Throws IoError.

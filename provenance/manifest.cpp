@@ -40,11 +40,7 @@ nlohmann::json to_json(const Manifest& m, bool with_signature) {
   nlohmann::json models = nlohmann::json::array();
   for (const auto& x : m.models) models.push_back({{"name", x.name}, {"sha256", x.sha256}});
   nlohmann::json payloads = nlohmann::json::array();
-  for (std::uint32_t p : m.watermark_payloads) {
-    const unsigned char b[4] = {static_cast<unsigned char>(p >> 24), static_cast<unsigned char>(p >> 16),
-                                static_cast<unsigned char>(p >> 8), static_cast<unsigned char>(p)};
-    payloads.push_back(to_hex(b, 4));
-  }
+  for (std::uint32_t p : m.watermark_payloads) payloads.push_back(payload_hex(p));
   nlohmann::json disclosures = nlohmann::json::array();
   for (const auto& d : m.disclosures) disclosures.push_back({{"territory", d.territory}, {"kind", d.kind}, {"applied", d.applied}});
   nlohmann::json assertions = {{"c2pa.actions", {{"actions", actions}}},
@@ -287,10 +283,7 @@ Manifest parse_manifest(const std::string& json, const std::string& source) {
   const auto& w = F.get(as, "dubkit.watermark", nlohmann::json::value_t::object);
   for (const auto& p : F.arr(w, "payloads")) {
     if (!p.is_string()) throw F.bad("payloads", "must hold 8-digit hex strings");
-    const std::string b = from_hex(p.get<std::string>(), source + ": manifest: watermark payload", 4);
-    m.watermark_payloads.push_back(static_cast<std::uint32_t>(static_cast<unsigned char>(b[0])) << 24 |
-                                   static_cast<unsigned char>(b[1]) << 16 | static_cast<unsigned char>(b[2]) << 8 |
-                                   static_cast<unsigned char>(b[3]));
+    m.watermark_payloads.push_back(payload_from_hex(p.get<std::string>(), source + ": manifest: watermark payload"));
   }
   for (const auto& d : F.arr(as, "dubkit.disclosure"))
     m.disclosures.push_back({F.str(d, "territory"), F.str(d, "kind"), F.get(d, "applied", nlohmann::json::value_t::boolean).get<bool>()});

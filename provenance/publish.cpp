@@ -49,41 +49,44 @@ std::string disclosure_notice(const std::string& language) {
 
 std::string new_output_id() { return "out-" + random_hex(12); }
 
-Manifest spoken_audio_manifest(const AuthorizedVoice& voice, const std::string& output_id, const std::string& output_path,
-                               const std::vector<std::string>& model_files, const std::string& software) {
+namespace {
+
+// What every output's manifest starts with: which output, what it is, who made it with which
+// models, under which consent.
+Manifest base_manifest(const ConsentRecord& consent, const std::string& output_id, const std::string& output_path,
+                       const std::string& mime, const std::string& software, const std::vector<std::string>& model_files) {
   Manifest m;
   m.instance_id = output_id;
   m.title = fs::path(output_path).filename().string();
-  m.mime = "audio/wav";
+  m.mime = mime;
   m.created = now_utc();
   m.claim_generator = software;
+  m.consent_id = consent.id;
+  m.consent_path = consent.attested() ? "attested" : "spoken";
+  m.consent_key_id = consent.key_id;
+  for (const std::string& f : model_files) m.models.push_back({fs::path(f).filename().string(), sha256_file_hex(f)});
+  return m;
+}
+
+}  // namespace
+
+Manifest spoken_audio_manifest(const AuthorizedVoice& voice, const std::string& output_id, const std::string& output_path,
+                               const std::vector<std::string>& model_files, const std::string& software) {
+  Manifest m = base_manifest(voice.consent(), output_id, output_path, "audio/wav", software, model_files);
   m.actions.push_back({"c2pa.created", kTrainedAlgorithmicMedia, software, "", ""});
   const VoiceProfile& p = voice.profile();
   for (std::size_t i = 0; i < p.enrollment_files.size() && i < p.enrollment_sha256.size(); ++i)
     m.ingredients.push_back({p.enrollment_files[i], "inputTo", "enrollment audio", p.enrollment_sha256[i]});
-  for (const std::string& f : model_files) m.models.push_back({fs::path(f).filename().string(), sha256_file_hex(f)});
-  m.consent_id = voice.consent().id;
-  m.consent_path = voice.consent().attested() ? "attested" : "spoken";
-  m.consent_key_id = voice.consent().key_id;
   return m;
 }
 
 Manifest lipsync_manifest(const ConsentRecord& consent, const std::string& output_id, const std::string& output_path,
                           const std::string& video, const std::string& speech, const std::vector<std::string>& model_files,
                           const std::string& software, const std::optional<ManifestRegion>& region) {
-  Manifest m;
-  m.instance_id = output_id;
-  m.title = fs::path(output_path).filename().string();
-  m.mime = "video/mp4";
-  m.created = now_utc();
-  m.claim_generator = software;
+  Manifest m = base_manifest(consent, output_id, output_path, "video/mp4", software, model_files);
   m.actions.push_back({"c2pa.edited", kCompositeWithTrainedAlgorithmicMedia, software, "", ""});
   m.ingredients.push_back({fs::path(video).filename().string(), "parentOf", "source video", sha256_file_hex(video)});
   m.ingredients.push_back({fs::path(speech).filename().string(), "inputTo", "speech", sha256_file_hex(speech)});
-  for (const std::string& f : model_files) m.models.push_back({fs::path(f).filename().string(), sha256_file_hex(f)});
-  m.consent_id = consent.id;
-  m.consent_path = consent.attested() ? "attested" : "spoken";
-  m.consent_key_id = consent.key_id;
   m.region = region;
   return m;
 }

@@ -21,12 +21,6 @@ namespace {
 
 const std::string kZeroHash(64, '0');
 
-std::string payload_hex(std::uint32_t p) {
-  const unsigned char b[4] = {static_cast<unsigned char>(p >> 24), static_cast<unsigned char>(p >> 16),
-                              static_cast<unsigned char>(p >> 8), static_cast<unsigned char>(p)};
-  return to_hex(b, 4);
-}
-
 nlohmann::json to_json(const RenderLogEntry& e, bool with_hash) {
   nlohmann::json outs = nlohmann::json::array();
   for (const auto& o : e.outputs) outs.push_back({{"file", o.file}, {"sha256", o.sha256}});
@@ -50,12 +44,7 @@ RenderLogEntry parse_entry(const std::string& line, long line_no, const std::str
     e.action = j.at("action").get<std::string>();
     e.consent_id = j.at("consent_id").get<std::string>();
     for (const auto& o : j.at("outputs")) e.outputs.push_back({o.at("file").get<std::string>(), o.at("sha256").get<std::string>()});
-    for (const auto& p : j.at("watermark_payloads")) {
-      const std::string b = from_hex(p.get<std::string>(), "payload", 4);
-      e.watermark_payloads.push_back(static_cast<std::uint32_t>(static_cast<unsigned char>(b[0])) << 24 |
-                                     static_cast<unsigned char>(b[1]) << 16 | static_cast<unsigned char>(b[2]) << 8 |
-                                     static_cast<unsigned char>(b[3]));
-    }
+    for (const auto& p : j.at("watermark_payloads")) e.watermark_payloads.push_back(payload_from_hex(p.get<std::string>(), "payload"));
     e.prev = j.at("prev").get<std::string>();
     e.hash = j.at("hash").get<std::string>();
   } catch (const nlohmann::json::exception& x) {

@@ -20,12 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string payload_hex(std::uint32_t p) {
-  const unsigned char b[4] = {static_cast<unsigned char>(p >> 24), static_cast<unsigned char>(p >> 16),
-                              static_cast<unsigned char>(p >> 8), static_cast<unsigned char>(p)};
-  return to_hex(b, 4);
-}
-
 // The sound of a WAV (or other audio file) or of a video's audio track, at 16 kHz.
 Waveform sound_of(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
