@@ -121,6 +121,8 @@ ConsentVerification verify_consent(const ConsentRecord& r, const std::string& re
       const torch::Tensor e = torch::from_blob(const_cast<float*>(enrolled.embedding.data()),
                                                {static_cast<long>(enrolled.embedding.size())});  // lives in `enrolled`
       v.speaker_similarity = embedding_similarity(said.embedding, e);
+      v.enrollment_embedding = enrolled.embedding;
+      v.enrollment_speech_seconds = enrolled.speech_seconds;
       v.speaker_threshold = opts.encoder->threshold;
       speaker.passed = v.speaker_similarity >= v.speaker_threshold;
       speaker.detail = "cosine " + fixed(v.speaker_similarity) + " between statement and enrollment (same speaker at >= " +
@@ -146,8 +148,11 @@ VoiceProfile enroll_consented_voice(const std::string& consent_path, const Trust
   const ConsentVerification v = verify_consent(r, fs::path(consent_path).parent_path().string(), trust, o);
   if (!v.passed()) throw ConsentRefused(consent_path + ": consent not verified: " + v.failures());
 
-  SpeakerEncoder model = encoder.model;
-  const AveragedEmbedding avg = average_embedding(model, audio);
+  AveragedEmbedding avg{v.enrollment_embedding, v.enrollment_speech_seconds};
+  if (avg.embedding.empty()) {  // attested: no speaker check embedded the files
+    SpeakerEncoder model = encoder.model;
+    avg = average_embedding(model, audio);
+  }
   VoiceProfile p;
   p.name = name;
   p.created = now_utc();

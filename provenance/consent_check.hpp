@@ -40,6 +40,9 @@ struct ConsentVerification {
   std::string heard;  // what the recogniser heard
   double speaker_similarity = std::numeric_limits<double>::quiet_NaN();
   double speaker_threshold = std::numeric_limits<double>::quiet_NaN();
+  // The enrollment audio's averaged embedding, when the speaker check made it (enrollment reuses it).
+  std::vector<float> enrollment_embedding;
+  double enrollment_speech_seconds = 0;
 
   bool passed() const;
   // "check: detail" of every failed check, joined by "; ", "" when all passed.

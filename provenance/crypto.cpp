@@ -43,6 +43,17 @@ nlohmann::json parse_key_json(const std::string& text, const std::string& source
   return j;
 }
 
+// The fields both key files start with.
+nlohmann::ordered_json key_json(const char* format, const std::string& name, const PublicKey& key) {
+  nlohmann::ordered_json j;
+  j["format"] = format;
+  j["version"] = 1;
+  j["name"] = name;
+  j["algorithm"] = "ed25519";
+  j["public"] = key.hex();
+  return j;
+}
+
 }  // namespace
 
 std::string to_hex(const unsigned char* data, std::size_t n) {
@@ -161,12 +172,7 @@ std::string read_small_file(const std::string& path, std::size_t max_bytes, cons
 }
 
 void write_signing_key(const std::string& path, const SigningKey& key) {
-  nlohmann::ordered_json j;
-  j["format"] = kSecretFormat;
-  j["version"] = 1;
-  j["name"] = key.name;
-  j["algorithm"] = "ed25519";
-  j["public"] = key.public_key.hex();
+  nlohmann::ordered_json j = key_json(kSecretFormat, key.name, key.public_key);
   j["secret"] = to_hex(key.secret.data(), key.secret.size());
   j["watermark"] = to_hex(key.watermark.bytes.data(), key.watermark.bytes.size());
   AtomicOutput out(path);
@@ -199,13 +205,7 @@ SigningKey read_signing_key(const std::string& path) {
 }
 
 void write_public_key(const std::string& path, const NamedPublicKey& key) {
-  nlohmann::ordered_json j;
-  j["format"] = kPublicFormat;
-  j["version"] = 1;
-  j["name"] = key.name;
-  j["algorithm"] = "ed25519";
-  j["public"] = key.key.hex();
-  write_file_atomic(path, j.dump(2) + "\n");
+  write_file_atomic(path, key_json(kPublicFormat, key.name, key.key).dump(2) + "\n");
 }
 
 NamedPublicKey parse_public_key(const std::string& json, const std::string& source) {

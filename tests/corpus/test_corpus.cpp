@@ -5,7 +5,6 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "audio/io.hpp"
 #include "core/error.hpp"

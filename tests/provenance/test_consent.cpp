@@ -159,7 +159,7 @@ TEST_CASE("consent: enrollment is refused for each failed condition", "[provenan
   }
   CHECK(refusal([&] { w.enroll(edited); }).find("signature") != std::string::npos);
   // Signed by a key the store does not trust.
-  const std::string untrusted = w.record("untrusted", "flite-slt", "", [](ConsentRecord&) {});
+  const std::string untrusted = w.record("untrusted");
   {
     ConsentRecord r = read_consent(untrusted);
     sign_consent(r, generate_signing_key("unknown studio"));
