@@ -29,6 +29,11 @@ void Progress::update(long long done) {
   draw(done, false);
 }
 
+void Progress::update(long long done, std::string label) {
+  label_ = std::move(label);
+  update(done);
+}
+
 void Progress::done() {
   if (finished_) return;
   finished_ = true;
@@ -42,7 +47,7 @@ void Progress::draw(long long done, bool final) {
   if (tty_) {
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(frac * kWidth);
-    std::fprintf(stderr, "\r%s [%.*s%*s] %3.0f%% %5.1fs elapsed, %5.1fs left", label_.c_str(), filled,
+    std::fprintf(stderr, "\r%s [%.*s%*s] %3.0f%% %5.1fs elapsed, %5.1fs left\033[K", label_.c_str(), filled,
                  "==============================", kWidth - filled, "", frac * 100, elapsed, eta);
     if (final) std::fputc('\n', stderr);
   } else {

@@ -14,6 +14,8 @@ class Progress {
   Progress(std::string label, long long total, bool enabled = true, double interval = 5.0);
   ~Progress();  // without done(), ends the line but does not claim 100%
   void update(long long done);
+  // The same with a new label, e.g. the stage of a multi-stage job ("dub [lipsync 40%]").
+  void update(long long done, std::string label);
   void done();
 
  private:

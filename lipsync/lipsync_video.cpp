@@ -116,7 +116,8 @@ class FrameSource {
 struct Pending {
   cv::Mat frame;
   double pts = 0, duration = 0;
-  bool face = false;
+  bool face = false;     // re-rendered
+  bool tracked = false;  // the chosen face is tracked (landmarks set)
   FaceAlignment alignment;
   Landmarks landmarks;
   cv::Mat crop;       // the aligned input crop, then the generated one
@@ -202,6 +203,7 @@ void LipSyncVideoOptions::validate() const {
   need(batch >= 1 && batch <= 256, "--batch must be in 1..256");
   need(threads >= 1 && threads <= 64, "--threads must be in [1, 64]");
   need(silence_fade >= 0 && silence_fade <= 1, "--silence-fade must be in [0, 1] seconds");
+  for (const auto& [a, b] : spans) need(std::isfinite(a) && std::isfinite(b) && a < b, "spans must be finite with start < end");
 }
 
 LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::function<void(long, long)>& progress) {
@@ -244,7 +246,14 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   std::map<std::string, std::string> metadata = info.metadata;
   for (const auto& [k, v] : o.encode.metadata) metadata[k] = v;
   enc.metadata = metadata;
-  VideoWriter writer(o.output, info.width, info.height, speech, enc, {o.video, o.audio});
+  const std::vector<std::string> inputs = {o.video, o.audio, o.mux_audio.empty() ? o.audio : o.mux_audio};
+  VideoWriter writer(o.output, info.width, info.height, o.mux_audio.empty() ? speech : read_mono(o.mux_audio), enc, inputs);
+  auto in_spans = [&](double t) {
+    if (o.spans.empty()) return true;
+    for (const auto& [a, b] : o.spans)
+      if (t >= a && t < b) return true;
+    return false;
+  };
 
   // Three threads overlap: this one decodes and tracks, the generator runs on batches on the
   // next, compositing and encoding on the third (so one LibTorch thread serves 2 cores best).
@@ -270,6 +279,7 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
           }
         }
         ++frames_written;
+        if (o.on_frame) o.on_frame(p.frame, p.tracked ? &p.landmarks : nullptr, p.pts);
         if (!o.label.empty()) draw_label(p.frame, o.label);
         composite_s += since(t0);
         t0 = Clock::now();
@@ -354,8 +364,11 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
         s.last_frame = index;
         s.mean_size += (0.5 * (f.box.width + f.box.height) - s.mean_size) / static_cast<double>(++s.frames);
         if (f.track == target) {
-          p.face = true;
+          p.tracked = true;
           p.landmarks = f.landmarks;
+        }
+        if (f.track == target && in_spans(pts)) {
+          p.face = true;
           p.alignment = align_face(f.landmarks, size);
           p.crop = warp_to_crop(p.frame, p.alignment);
           if (gate) p.silence = gate->weight(pts);

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "faces/landmarks.hpp"
 #include "lipsync/compositor.hpp"
 #include "video/video_writer.hpp"
 
@@ -30,7 +31,11 @@ namespace dubkit {
 
 struct LipSyncVideoOptions {
   std::string video;          // input video (any container/codec FFmpeg reads)
-  std::string audio;          // the new speech (WAV/FLAC/OGG, any rate)
+  std::string audio;          // the new speech (WAV/FLAC/OGG, any rate): drives the mouth
+  std::string mux_audio;      // the sound muxed into the output (e.g. speech over music); "" = `audio`
+  // Spans of the output timeline (seconds) whose frames are re-rendered; the others keep their
+  // original mouth (faces are still tracked through them). Empty = wherever the speech lasts.
+  std::vector<std::pair<double, double>> spans;
   std::string output;         // MP4 to write (atomic; must not be an input)
   std::string model;          // generator file (lipsync/model_files.hpp)
   int face = -1;              // track id to re-render (tracks numbered in order of appearance); -1 = largest
@@ -43,6 +48,11 @@ struct LipSyncVideoOptions {
   CompositeOptions composite;
   VideoWriterOptions encode;  // codec settings; metadata is merged over the input's
   int threads = 1;            // LibTorch threads for the generator (it runs beside the tracking and encoding threads)
+  // Called for every output frame once composited (before the label is drawn), on the
+  // compositing thread, in order: the frame, the chosen face's smoothed landmarks (null where it
+  // is not tracked) and its time. E.g. to gather the sync expert's input without decoding the
+  // output again (lipsync/sync_score.hpp SyncFrames).
+  std::function<void(const cv::Mat& bgr, const Landmarks* landmarks, double pts)> on_frame;
   std::string label;          // on-screen disclosure drawn at the bottom left of every frame; "" = none
   void validate() const;      // throws InvalidArgument naming the flag
 };

@@ -91,6 +91,22 @@ Manifest lipsync_manifest(const ConsentRecord& consent, const std::string& outpu
   return m;
 }
 
+Manifest dub_manifest(const AuthorizedVoice& voice, const std::string& output_id, const std::string& output_path,
+                      const std::string& video, const std::string& script, const std::string& background,
+                      const std::string& source_language, const std::vector<std::string>& model_files,
+                      const std::string& software, const std::optional<ManifestRegion>& region) {
+  Manifest m = spoken_audio_manifest(voice, output_id, output_path, model_files, software);
+  m.mime = "video/mp4";
+  m.actions.push_back({"c2pa.edited", kCompositeWithTrainedAlgorithmicMedia, software, "", ""});
+  m.actions.push_back({"c2pa.translated", "", software, source_language, voice.language()});
+  m.ingredients.push_back({fs::path(video).filename().string(), "parentOf", "source video", sha256_file_hex(video)});
+  m.ingredients.push_back({fs::path(script).filename().string(), "inputTo", "script", sha256_file_hex(script)});
+  if (!background.empty())
+    m.ingredients.push_back({fs::path(background).filename().string(), "inputTo", "background", sha256_file_hex(background)});
+  m.region = region;
+  return m;
+}
+
 void sign_output(const std::string& path, Manifest& m, const SigningKey& key, const std::string& render_log,
                  const std::string& action) {
   embed_manifest(path, m, key);

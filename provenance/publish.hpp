@@ -58,6 +58,16 @@ Manifest lipsync_manifest(const ConsentRecord& consent, const std::string& outpu
                           const std::string& video, const std::string& speech, const std::vector<std::string>& model_files,
                           const std::string& software, const std::optional<ManifestRegion>& region);
 
+// The manifest of a dubbed video: the speech created in an authorised voice
+// (trainedAlgorithmicMedia), the mouth re-rendered (compositeWithTrainedAlgorithmicMedia),
+// translated from `source_language` (may be "" when unknown) to the voice's language; the
+// source video as parentOf, the script and the optional background stem as inputTo, the
+// enrollment audio, the models, the re-rendered region.
+Manifest dub_manifest(const AuthorizedVoice& voice, const std::string& output_id, const std::string& output_path,
+                      const std::string& video, const std::string& script, const std::string& background,
+                      const std::string& source_language, const std::vector<std::string>& model_files,
+                      const std::string& software, const std::optional<ManifestRegion>& region);
+
 // Embeds and signs `m` into the finished file at `path` (WAV or MP4), writes the sidecar and
 // appends the render-log entry (action, consent id, the file's hash, its payloads).
 void sign_output(const std::string& path, Manifest& m, const SigningKey& key, const std::string& render_log,

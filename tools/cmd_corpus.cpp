@@ -4,6 +4,7 @@
 
 #include "core/progress.hpp"
 #include "corpus/builder.hpp"
+#include "corpus/presenter.hpp"
 #include "corpus/talking_faces.hpp"
 #include "tools/commands.hpp"
 
@@ -42,6 +43,28 @@ void register_corpus_faces(CLI::App* corpus) {
   });
 }
 
+void register_corpus_presenter(CLI::App* corpus) {
+  auto o = std::make_shared<PresenterOptions>();
+  auto* cmd = corpus->add_subcommand("presenter", "A synthetic presenter reading lines to camera, with timed scripts (the sample's clip)");
+  cmd->add_option("--lines", o->lines, "TSV: a header row of languages, then one line per row; the first column is spoken")
+      ->required();
+  cmd->add_option("-o,--output", o->output, "MP4 to write; PREFIX.<lang>.srt beside it for every column")->required();
+  cmd->add_option("--voice", o->voice, "Base voice reading the first column")->capture_default_str();
+  cmd->add_option("--identity", o->identity, "Synthetic face seed")->capture_default_str();
+  cmd->add_option("--width", o->width, "Frame width, pixels")->capture_default_str();
+  cmd->add_option("--height", o->height, "Frame height, pixels")->capture_default_str();
+  cmd->add_option("--fps", o->fps, "Frame rate")->capture_default_str();
+  cmd->add_option("--lead", o->lead, "Seconds of silence before the first line")->capture_default_str();
+  cmd->add_option("--gap", o->gap, "Seconds of silence between lines")->capture_default_str();
+  cmd->add_option("--tail", o->tail, "Seconds of silence after the last line")->capture_default_str();
+  cmd->footer("Example: dubkit corpus presenter --lines samples/presenter.tsv -o samples/presenter.mp4");
+  cmd->callback([o] {
+    const PresenterReport r = render_presenter(*o);
+    std::printf("%s: %d lines, %.1f s\n", o->output.c_str(), r.lines, r.seconds);
+    for (const std::string& s : r.scripts) std::printf("  %s\n", s.c_str());
+  });
+}
+
 }  // namespace
 
 void register_corpus(CLI::App& app) {
@@ -65,6 +88,7 @@ void register_corpus(CLI::App& app) {
   corpus->footer("Example: dubkit corpus build --out corpus --hours 5 --speakers 240\n"
                  "         dubkit corpus faces --corpus corpus --out faces --clips 400");
   register_corpus_faces(corpus);
+  register_corpus_presenter(corpus);
   cmd->callback([o] {
     Progress progress("corpus", 1000, !o->json);
     const auto summary = build_corpus(o->c, [&](double done, double total) {

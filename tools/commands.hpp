@@ -13,8 +13,10 @@ void register_consent(CLI::App& app);  // consent init-key, trust, statement, cr
 void register_corpus(CLI::App& app);
 void register_devices(CLI::App& app);  // play, record, devices
 void register_doctor(CLI::App& app);
+void register_dub(CLI::App& app);
 void register_lipsync(CLI::App& app);  // lipsync, sync score, faces
 void register_models(CLI::App& app);
+void register_review(CLI::App& app);  // review
 void register_say(CLI::App& app);
 void register_synth(CLI::App& app);
 void register_text(CLI::App& app);

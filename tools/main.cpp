@@ -26,7 +26,9 @@ int main(int argc, char** argv) {
   dubkit::cli::register_say(app);
   dubkit::cli::register_synth(app);
   dubkit::cli::register_lipsync(app);
+  dubkit::cli::register_dub(app);
   dubkit::cli::register_verify(app);
+  dubkit::cli::register_review(app);
   dubkit::cli::register_watermark(app);
   try {
     app.parse(argc, argv);

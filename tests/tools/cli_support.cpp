@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "audio/io.hpp"
+#include "core/error.hpp"
+#include "corpus/engines.hpp"
+#include "provenance/consent.hpp"
 #include "support.hpp"
 
 namespace dubkit::test {
@@ -17,7 +21,45 @@ std::string quote(const std::string& s) {
   return q + "'";
 }
 
+BaseVoice flite_voice(const std::string& id) {
+  for (const BaseVoice& v : base_voices({"en"}))
+    if (v.id == id) return v;
+  throw InvalidArgument("no base voice " + id);
+}
+
 }  // namespace
+
+std::string sample_wav() { return std::string(DUBKIT_SAMPLES_DIR) + "/sample.wav"; }
+
+Studio::Studio()
+    : dir(temp_dir("cli-studio")), key(dir + "/studio.key"), trust(dir + "/trust"), log(dir + "/render-log.jsonl"),
+      consent(dir + "/consent.json"), profile(dir + "/narrator.voice") {
+  REQUIRE(run_dubkit({"consent", "init-key", "--name", "Harbor Sound", "-o", key, "--trust", trust}).code == 0);
+  // A fixed challenge: flite's readings are heard at word error rates near the 25% bar, and
+  // this reading passes; `consent statement` draws a fresh challenge each time.
+  ConsentRecord r;
+  r.performer = "Peter Brown";
+  r.studio = "Harbor Sound";
+  r.statement = SpokenStatement{"", "basket dinner hammer monkey", "", ""};
+  const std::string statement = dir + "/statement.wav";
+  write_audio(statement, speak(flite_voice("flite-slt"), consent_statement_text(r), 1).wave);
+  const Result created = run_dubkit({"consent", "create", "--performer", "Peter Brown", "--studio", "Harbor Sound",
+                                     "--project", "CLI test", "--uses", "dubbing,lip-sync", "--languages", "en,es",
+                                     "--valid-until", "2099-12-31", "--revocation", "test-revocations",
+                                     "--challenge", r.statement->challenge, "--statement-audio", statement,
+                                     "--key", key, "-o", consent});
+  REQUIRE(created.code == 0);
+}
+
+std::vector<std::string> Studio::with_keys(std::vector<std::string> args) const {
+  for (const std::string& a : {std::string("--key"), key, std::string("--trust"), trust}) args.push_back(a);
+  return args;
+}
+
+Studio& studio() {
+  static Studio s;
+  return s;
+}
 
 Result run_dubkit(const std::vector<std::string>& args, int timeout_s, const std::string& stdin_path) {
   static int n = 0;

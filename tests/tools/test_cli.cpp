@@ -23,11 +23,13 @@ using test::entries;
 using test::Result;
 using test::run_dubkit;
 using test::slurp;
+using test::Studio;
+using test::studio;
 namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kSample = std::string(DUBKIT_SAMPLES_DIR) + "/sample.wav";
+const std::string kSample = test::sample_wav();
 
 }  // namespace
 
@@ -340,50 +342,6 @@ TEST_CASE("corpus build, then speaker verification on its test split", "[e2e]") 
   CHECK(d["encoder"].get<std::string>().find("speaker_encoder.safetensors") != std::string::npos);
 }
 
-namespace {
-
-BaseVoice flite_voice(const std::string& id) {
-  for (const BaseVoice& v : base_voices({"en"}))
-    if (v.id == id) return v;
-  throw InvalidArgument("no base voice " + id);
-}
-
-// A studio as a user sets one up: a key, a trust store, a render log, and a consent record for
-// the sample's synthetic voice (flite slt) whose statement that voice reads (made here).
-struct Studio {
-  std::string dir = test::temp_dir("cli-studio");
-  std::string key = dir + "/studio.key", trust = dir + "/trust", log = dir + "/render-log.jsonl";
-  std::string consent = dir + "/consent.json", profile = dir + "/narrator.voice";
-
-  Studio() {
-    REQUIRE(run_dubkit({"consent", "init-key", "--name", "Harbor Sound", "-o", key, "--trust", trust}).code == 0);
-    // A fixed challenge: flite's readings are heard at word error rates near the 25% bar, and
-    // this reading passes; `consent statement` draws a fresh challenge each time.
-    ConsentRecord r;
-    r.performer = "Peter Brown";
-    r.studio = "Harbor Sound";
-    r.statement = SpokenStatement{"", "basket dinner hammer monkey", "", ""};
-    const std::string statement = dir + "/statement.wav";
-    write_audio(statement, speak(flite_voice("flite-slt"), consent_statement_text(r), 1).wave);
-    const Result created = run_dubkit({"consent", "create", "--performer", "Peter Brown", "--studio", "Harbor Sound",
-                                       "--project", "CLI test", "--uses", "dubbing,lip-sync", "--languages", "en,es",
-                                       "--valid-until", "2099-12-31", "--revocation", "test-revocations",
-                                       "--challenge", r.statement->challenge, "--statement-audio", statement,
-                                       "--key", key, "-o", consent});
-    REQUIRE(created.code == 0);
-  }
-  std::vector<std::string> with_keys(std::vector<std::string> args) const {
-    for (const std::string& a : {std::string("--key"), key, std::string("--trust"), trust}) args.push_back(a);
-    return args;
-  }
-};
-
-Studio& studio() {
-  static Studio s;
-  return s;
-}
-
-}  // namespace
 
 TEST_CASE("consent, enroll, say, verify: the safeguards end to end", "[e2e][synth][consent]") {
   Studio& s = studio();

@@ -1,0 +1,139 @@
+#include "dub/script.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.hpp"
+#include "video/subtitles.hpp"
+
+namespace dubkit {
+
+std::string format_time(double seconds) {
+  const long ms = std::lround(std::max(0.0, seconds) * 1000);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld.%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+  return buf;
+}
+
+std::size_t first_invalid_utf8(const std::string& s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned c = p[i];
+    int len = 0;
+    unsigned min = 0, cp = 0;
+    if (c < 0x80) len = 1, cp = c;
+    else if ((c & 0xE0) == 0xC0) len = 2, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0) len = 3, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0) len = 4, cp = c & 0x07, min = 0x10000;
+    else return i;
+    if (i + len > n) return i;
+    for (int k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string::npos;
+}
+
+std::string clean_cue_text(const std::string& raw) {
+  std::string out;
+  for (std::size_t i = 0; i < raw.size();) {
+    const char c = raw[i];
+    // <i>, </b>, <v Anna>, <c.yellow>, <00:00:01.000>: tags of both formats.
+    if (c == '<') {
+      const std::size_t close = raw.find('>', i);
+      if (close != std::string::npos) {
+        i = close + 1;
+        continue;
+      }
+    }
+    // SubRip/ASS override blocks: {\an8}, {\i1}.
+    if (c == '{' && i + 1 < raw.size() && raw[i + 1] == '\\') {
+      const std::size_t close = raw.find('}', i);
+      if (close != std::string::npos) {
+        i = close + 1;
+        continue;
+      }
+    }
+    if (c == '&') {
+      static const std::pair<const char*, const char*> entities[] = {
+          {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&nbsp;", " "}, {"&quot;", "\""}, {"&apos;", "'"}};
+      bool matched = false;
+      for (const auto& [name, value] : entities)
+        if (raw.compare(i, std::char_traits<char>::length(name), name) == 0) {
+          out += value;
+          i += std::char_traits<char>::length(name);
+          matched = true;
+          break;
+        }
+      if (matched) continue;
+    }
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+    ++i;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+namespace {
+
+Script make_script(const std::vector<SubtitleCue>& cues, const std::string& name) {
+  Script s;
+  int index = 0;
+  for (const SubtitleCue& c : cues) {
+    ++index;
+    const std::string where = name + ": cue " + std::to_string(index) + " (" + format_time(c.start) + " --> " +
+                              format_time(c.end) + ")";
+    if (const std::size_t bad = first_invalid_utf8(c.text); bad != std::string::npos) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(c.text[bad]));
+      throw FormatError(where + " is not UTF-8 (byte " + byte + " at offset " + std::to_string(bad) +
+                        " of its text): save the script as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8");
+    }
+    if (!(c.end > c.start)) throw FormatError(where + " does not end after it starts");
+    std::string line = clean_cue_text(c.text);
+    if (line.empty()) {
+      s.skipped.push_back({index, c.start, c.end, "no text"});
+      continue;
+    }
+    s.lines.push_back({index, c.start, c.end, std::move(line)});
+  }
+  std::string overlaps;
+  for (std::size_t i = 1; i < s.lines.size(); ++i) {
+    const ScriptLine &a = s.lines[i - 1], &b = s.lines[i];
+    if (b.start < a.end - 1e-6)
+      overlaps += "\n  cue " + std::to_string(a.index) + " (" + format_time(a.start) + " --> " + format_time(a.end) +
+                  ") overlaps cue " + std::to_string(b.index) + " (" + format_time(b.start) + " --> " +
+                  format_time(b.end) + ")";
+  }
+  if (!overlaps.empty())
+    throw FormatError(name + ": cues overlap; a dub speaks one line at a time, so merge or retime them:" + overlaps);
+  if (s.lines.empty()) throw FormatError(name + ": no line to speak (" + std::to_string(s.skipped.size()) + " empty cues)");
+  return s;
+}
+
+}  // namespace
+
+Script parse_script(const std::string& text, const std::string& name) { return make_script(parse_subtitles(text, name), name); }
+
+Script read_script(const std::string& path) { return make_script(read_subtitles(path), path); }
+
+void check_script_within(const Script& s, double video_seconds, const std::string& name) {
+  std::string past;
+  for (const ScriptLine& l : s.lines)
+    if (l.end > video_seconds + 1e-6)
+      past += "\n  cue " + std::to_string(l.index) + " (" + format_time(l.start) + " --> " + format_time(l.end) + ")";
+  if (!past.empty())
+    throw InvalidArgument(name + ": cues end after the video (" + format_time(video_seconds) +
+                          "); shorten or retime them:" + past);
+}
+
+}  // namespace dubkit
