@@ -130,7 +130,7 @@ TEST_CASE("dub: bad scripts, scopes and videos", "[e2e][dub][bad-input]") {
     CHECK_FALSE(fs::exists(out));
   };
   fails(dub_args(write_text(d + "/overlap.srt", "1\n00:00:00,500 --> 00:00:02,000\nOne.\n\n2\n00:00:01,500 --> 00:00:03,000\nTwo.\n"), out),
-        1, "overlaps cue 1");
+        1, "overlaps cue 2");
   fails(dub_args(write_text(d + "/late.srt", "1\n00:00:00,500 --> 00:00:01,500\nOne.\n\n2\n00:00:04,000 --> 00:00:19,000\nTwo.\n"), out),
         2, "cues end after the video");
   fails(dub_args(write_text(d + "/latin1.srt", "1\n00:00:00,500 --> 00:00:02,000\nAdi\xf3s.\n"), out, {"--lang", "es"}), 1,
