@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "dub/dub.hpp"
+#include "dub/dub_check.hpp"
 #include "provenance/consent_check.hpp"
 #include "provenance/crypto.hpp"
 #include "provenance/publish.hpp"
@@ -20,7 +21,58 @@ namespace dubkit::cli {
 
 inline constexpr const char* kDubLabel = "Dubbed: synthetic voice and lip movement (AI-generated)";
 
+namespace {
+
+void register_dub_check(CLI::App& app) {
+  auto o = std::make_shared<DubCheckOptions>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("dub-check", "Measure a finished dub independently: words or phones heard, voice, slots, sync, marks");
+  cmd->add_option("dubbed", o->dubbed, "The dub's MP4 (its report OUTPUT.dub.json beside it)")->required();
+  cmd->add_option("--enrollment", o->enrollment, "The actor's enrollment audio: speaker similarity of every line to it");
+  cmd->add_option("--encoder", o->encoder, std::string("Speaker encoder (default: models/") + kDefaultEncoder + ")");
+  cmd->add_option("--expert", o->sync_expert, std::string("Sync expert (default: models/") + kDefaultSyncExpert + ")");
+  cmd->add_option("--key", o->key, "Studio key: look for the watermark in every second");
+  cmd->add_flag("--json", *json, "Print the measures as JSON");
+  cmd->footer("Example: dubkit dub-check out/demo/presenter.es.mp4 --enrollment samples/sample.wav --key samples/consent/demo-studio.key");
+  cmd->callback([o, json] {
+    o->encoder = model_path(o->encoder, kDefaultEncoder, "--encoder");
+    o->sync_expert = model_path(o->sync_expert, kDefaultSyncExpert, "--expert");
+    const DubCheckReport r = check_dub(*o);
+    auto opt = [](double v) { return v < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v); };
+    if (*json) {
+      nlohmann::ordered_json lines = nlohmann::ordered_json::array();
+      for (const DubCheckLine& l : r.lines)
+        lines.push_back({{"index", l.index}, {"text", l.text}, {"heard", l.heard}, {r.measure, l.error_rate},
+                         {"reference_" + r.measure, opt(l.reference_error_rate)}, {"voice_similarity", opt(l.voice_similarity)}});
+      print_json({{"dubbed", o->dubbed}, {"lang", r.lang}, {"measure", r.measure}, {r.measure, r.mean_error_rate},
+                  {"reference_" + r.measure, opt(r.mean_reference_error_rate)}, {"voice_similarity", opt(r.mean_voice_similarity)},
+                  {"voice_threshold", r.voice_threshold}, {"voiced_segments", r.voiced_segments},
+                  {"voiced_outside_slots", r.voiced_outside_slots}, {"worst_overrun_seconds", r.worst_overrun},
+                  {"sync_offset", r.sync_offset}, {"sync_confidence", r.sync_confidence}, {"blocks", r.blocks},
+                  {"blocks_marked", r.blocks_marked < 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.blocks_marked)},
+                  {"lines", lines}});
+      return;
+    }
+    for (const DubCheckLine& l : r.lines) {
+      std::printf("  %3d  %s %.2f", l.index, r.measure.c_str(), l.error_rate);
+      if (l.reference_error_rate >= 0) std::printf(" (reference %.2f)", l.reference_error_rate);
+      if (l.voice_similarity >= 0) std::printf("  voice %.3f", l.voice_similarity);
+      std::printf("  %s\n       heard: %s\n", l.text.c_str(), l.heard.c_str());
+    }
+    std::printf("%s: %s %.3f", o->dubbed.c_str(), r.measure.c_str(), r.mean_error_rate);
+    if (r.mean_reference_error_rate >= 0) std::printf(" (reference: %.3f, %s)", r.mean_reference_error_rate,
+                                                  r.measure == "wer" ? "the original's sound in the slots" : "espeak-ng's voice reading the lines");
+    if (r.mean_voice_similarity >= 0) std::printf(", voice similarity %.3f (same-speaker threshold %.3f)", r.mean_voice_similarity, r.voice_threshold);
+    std::printf("\nslots: %ld of %ld voiced stretches outside every slot (worst by %.3f s)\nsync: offset %+d frames, confidence %.3f\n",
+                r.voiced_outside_slots, r.voiced_segments, r.worst_overrun, r.sync_offset, r.sync_confidence);
+    if (r.blocks_marked >= 0) std::printf("marks: found in %ld of %ld seconds\n", r.blocks_marked, r.blocks);
+  });
+}
+
+}  // namespace
+
 void register_dub(CLI::App& app) {
+  register_dub_check(app);
   struct Opts {
     DubOptions d;
     std::string voice, lang = "en", vocoder = "default";

@@ -69,7 +69,8 @@ void RecognizerConfig::validate() const {
   // Every file the decoder fails without (noisedict is optional). Without sendump (the mixture
   // weights) pocketsphinx exits the process; without feat.params it misreads the features.
   for (const std::string& path : {am + "/mdef", am + "/feat.params", am + "/means", am + "/variances",
-                                  am + "/transition_matrices", am + "/sendump", language_model(), dictionary()}) {
+                                  am + "/transition_matrices", am + "/sendump", phones ? phone_model() : language_model(),
+                                  dictionary()}) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec))
       throw IoError("pocketsphinx model not found at '" + path + "': install pocketsphinx-en-us, or set the model "
@@ -85,8 +86,16 @@ SpeechRecognizer::SpeechRecognizer(const RecognizerConfig& config) {
   install_log_hook();
   const std::string hmm = config.acoustic_model(), lm = config.language_model(), dict = config.dictionary();
   last_error.clear();
-  config_.reset(cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
-                            dict.c_str(), static_cast<const char*>(nullptr)));
+  const std::string phone_lm = config.phone_model();
+  phones_ = config.phones;
+  // Allphone settings after the CMU Sphinx phoneme recognition notes: wide beams, lw 2.
+  if (phones_)
+    config_.reset(cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-allphone", phone_lm.c_str(), "-dict",
+                              dict.c_str(), "-beam", "1e-20", "-pbeam", "1e-20", "-lw", "2.0",
+                              static_cast<const char*>(nullptr)));
+  else
+    config_.reset(cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
+                              dict.c_str(), static_cast<const char*>(nullptr)));
   if (!config_) throw Error("pocketsphinx refused its configuration: " + last_error);
   decoder_.reset(ps_init(config_.get()));
   if (!decoder_)
@@ -120,7 +129,12 @@ std::string SpeechRecognizer::transcribe(const Waveform& wave) {
   if (ps_end_utt(ps) < 0 || !processed) throw Error("pocketsphinx failed to decode: " + last_error);
   int32 score = 0;  // not used: a real pointer spares relying on each search's null check
   const char* hyp = ps_get_hyp(ps, &score);
-  return hyp ? join(normalize_words(hyp)) : "";
+  if (!hyp) return "";
+  std::vector<std::string> words = normalize_words(hyp);
+  if (phones_)  // silence and the noise fillers (+NSN+, +SPN+) are not phones
+    words.erase(std::remove_if(words.begin(), words.end(), [](const std::string& w) { return w == "sil" || w == "nsn" || w == "spn"; }),
+                words.end());
+  return join(words);
 }
 
 double WordErrors::rate() const {

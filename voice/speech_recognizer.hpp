@@ -24,6 +24,13 @@ struct RecognizerConfig {
   std::string acoustic_model() const { return model_dir + "/en-us"; }
   std::string language_model() const { return model_dir + "/en-us.lm.bin"; }
   std::string dictionary() const { return model_dir + "/cmudict-en-us.dict"; }
+  std::string phone_model() const { return model_dir + "/en-us-phone.lm.bin"; }
+
+  // Recognise phones instead of words (PocketSphinx's allphone search with the phonetic
+  // language model): transcribe() then returns CMU phones ("hh ah l ow", lowercase, silences
+  // and fillers left out). Language-independent enough to check speech the word model cannot
+  // (other languages), with the English acoustic model's bias.
+  bool phones = false;
 
   // Throws IoError naming the first file the decoder needs that is not there. Checked before
   // pocketsphinx sees the paths because it exits the process when some of them are missing.
@@ -67,6 +74,7 @@ class SpeechRecognizer {
   // Declared first, so destroyed after the decoder that was made from it.
   std::unique_ptr<cmd_ln_s, FreeConfig> config_;
   std::unique_ptr<ps_decoder_s, FreeDecoder> decoder_;
+  bool phones_ = false;
 };
 
 // Word-level edit counts of a hypothesis against a reference, from a minimum-edit (Levenshtein)
