@@ -249,35 +249,38 @@ DubReport dub_video(const DubOptions& o, const AuthorizedVoice& voice, const Sig
   // Mix, loudness, watermark.
   t0 = Clock::now();
   progress("mix", 0);
-  Waveform bed;
-  r.bed = "silence";
-  MixOptions mo = o.mix;
-  if (!o.background.empty()) {
-    bed = read_mono(o.background);
-    r.bed = "background";
-  } else if (o.keep_original_under >= 0) {
-    bed = read_audio_track(o.video, mo.rate);
-    mo.duck_db = o.keep_original_under;
-    r.bed = "original";
-  }
   std::vector<std::pair<double, double>> speech_spans, render_spans;
   for (const DubLine& d : r.lines) {
     speech_spans.emplace_back(d.speech_start, d.speech_end);
     render_spans.emplace_back(d.speech_start - o.margin, d.speech_end + o.margin);
   }
-  const Waveform mixed = mix_dub(dialogue, bed, speech_spans, info.duration, mo, r.mix);
-  r.output_id = new_output_id();
-  AudioMarker marker(key.watermark, voice.consent().id, r.output_id, mo.rate);
-  Waveform marked = marker.push(mixed);
-  const Waveform tail = marker.finish();
-  marked.samples.insert(marked.samples.end(), tail.samples.begin(), tail.samples.end());
-  r.watermark_payloads = marker.payloads();
-  for (DubLine& d : r.lines)
-    for (std::size_t b = 0; b < r.watermark_payloads.size(); ++b)
-      if (b + 1 > d.speech_start && double(b) < d.speech_end) d.watermark_payloads.push_back(r.watermark_payloads[b]);
   const std::string dialogue_path = work + "/dialogue.wav", mix_path = work + "/mix.wav";
-  write_audio(dialogue_path, dialogue);
-  write_audio(mix_path, marked);
+  {  // the timeline's audio lives on disk from here on: the lip-sync stage reads what it needs
+    Waveform bed;
+    r.bed = "silence";
+    MixOptions mo = o.mix;
+    if (!o.background.empty()) {
+      bed = read_mono(o.background);
+      r.bed = "background";
+    } else if (o.keep_original_under >= 0) {
+      bed = read_audio_track(o.video, mo.rate);
+      mo.duck_db = o.keep_original_under;
+      r.bed = "original";
+    }
+    const Waveform mixed = mix_dub(dialogue, bed, speech_spans, info.duration, mo, r.mix);
+    r.output_id = new_output_id();
+    AudioMarker marker(key.watermark, voice.consent().id, r.output_id, mo.rate);
+    Waveform marked = marker.push(mixed);
+    const Waveform tail = marker.finish();
+    marked.samples.insert(marked.samples.end(), tail.samples.begin(), tail.samples.end());
+    r.watermark_payloads = marker.payloads();
+    for (DubLine& d : r.lines)
+      for (std::size_t b = 0; b < r.watermark_payloads.size(); ++b)
+        if (b + 1 > d.speech_start && double(b) < d.speech_end) d.watermark_payloads.push_back(r.watermark_payloads[b]);
+    write_audio(dialogue_path, dialogue);
+    write_audio(mix_path, marked);
+    dialogue = Waveform{};
+  }
   progress("mix", 1);
   stage_done("mix", t0);
 
@@ -311,7 +314,7 @@ DubReport dub_video(const DubOptions& o, const AuthorizedVoice& voice, const Sig
   progress("sync", 0);
   if (lr.frames_changed > 0) {
     SyncNet expert = load_sync_expert(o.sync_expert);
-    const SyncScore s = score_sync_frames(sync_frames, info.fps, dialogue, expert, {}, o.output);
+    const SyncScore s = score_sync_frames(sync_frames, info.fps, read_mono(dialogue_path), expert, {}, o.output);
     r.synced = true;
     r.sync_offset = s.offset;
     r.sync_confidence = s.confidence;
