@@ -11,6 +11,7 @@
 #include "corpus/engines.hpp"
 #include "faces/synthetic_face.hpp"
 #include "faces/visemes.hpp"
+#include "video/subtitles.hpp"
 #include "video/video_writer.hpp"
 #include "voice/phonemizer.hpp"
 
@@ -25,13 +26,6 @@ std::vector<std::string> split_tabs(const std::string& row) {
   std::string cell;
   while (std::getline(in, cell, '\t')) cells.push_back(cell);
   return cells;
-}
-
-std::string srt_time(double t) {
-  const long ms = std::lround(t * 1000);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld,%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-  return buf;
 }
 
 }  // namespace
@@ -115,7 +109,7 @@ PresenterReport render_presenter(const PresenterOptions& o) {
   for (std::size_t c = 0; c < langs.size(); ++c) {
     std::string srt;
     for (std::size_t r = 1; r < rows.size(); ++r)
-      srt += std::to_string(r) + "\n" + srt_time(spans[r - 1].first) + " --> " + srt_time(spans[r - 1].second) + "\n" +
+      srt += std::to_string(r) + "\n" + subtitle_time(spans[r - 1].first, ',') + " --> " + subtitle_time(spans[r - 1].second, ',') + "\n" +
              rows[r][c] + "\n\n";
     const std::string path = (out.parent_path() / (out.stem().string() + "." + langs[c] + ".srt")).string();
     write_file_atomic(path, srt);

@@ -21,6 +21,7 @@
 #include "provenance/crypto.hpp"
 #include "provenance/publish.hpp"
 #include "synth/tts.hpp"
+#include "video/subtitles.hpp"
 #include "video/video_reader.hpp"
 #include "vocoder/vocoder.hpp"
 
@@ -67,6 +68,16 @@ std::string line_key(const ScriptLine& l, const DubLine& d, const std::string& l
   k.precision(17);
   k << l.text << '\n' << lang << '\n' << d.target_seconds << '\n' << voice_signature << '\n' << models << '\n' << seed;
   return sha256_hex(k.str());
+}
+
+// Removes what a dub writes into its work directory, and the directory when that leaves it
+// empty: a --work-dir given by the user may hold other files, which stay.
+void clear_work(const std::string& work) {
+  fs::remove_all(work + "/lines");
+  fs::remove(work + "/dialogue.wav");
+  fs::remove(work + "/mix.wav");
+  std::error_code ec;
+  if (fs::is_empty(work, ec)) fs::remove(work, ec);
 }
 
 nlohmann::ordered_json payload_list(const std::vector<std::uint32_t>& p) {
@@ -186,7 +197,7 @@ DubReport dub_video(const DubOptions& o, const AuthorizedVoice& voice, const Sig
     if (f.fit == "overflow") {
       char buf[256];
       std::snprintf(buf, sizeof buf, "\n  cue %d (%s --> %s): needs %.2f s at the fastest allowed rate (stretch %.2f), has %.2f s",
-                    l.index, format_time(l.start).c_str(), format_time(l.end).c_str(), f.target_seconds, o.fit.min_stretch,
+                    l.index, subtitle_time(l.start).c_str(), subtitle_time(l.end).c_str(), f.target_seconds, o.fit.min_stretch,
                     f.available_seconds);
       overflow += buf;
     }
@@ -202,7 +213,7 @@ DubReport dub_video(const DubOptions& o, const AuthorizedVoice& voice, const Sig
   // Synthesis, line by line, kept in the work directory.
   t0 = Clock::now();
   const std::string work = o.work_dir.empty() ? o.output + ".work" : o.work_dir;
-  if (!o.resume) fs::remove_all(work);
+  if (!o.resume) clear_work(work);
   fs::create_directories(work + "/lines");
   std::string models = sha256_file_hex(o.synthesizer);
   if (fs::is_regular_file(o.vocoder)) models += sha256_file_hex(o.vocoder);
@@ -353,7 +364,7 @@ DubReport dub_video(const DubOptions& o, const AuthorizedVoice& voice, const Sig
   r.stages.emplace_back("total", since(t_total));
   r.report_path = o.output + ".dub.json";
   write_file_atomic(r.report_path, report_json(o, voice, r).dump(2) + "\n");
-  if (!o.keep_work) fs::remove_all(work);
+  if (!o.keep_work) clear_work(work);
   return r;
 }
 

@@ -16,7 +16,8 @@
 // everything that makes them (text, slot, voice, models, language, fit, seed); with `resume`
 // a finished line whose key matches is reused, so an interrupted dub continues from the lines
 // it had made. The video is re-rendered whole on every run (weaker than asked: frames are not
-// resumable). The work directory is removed after a dub succeeds unless `keep_work`.
+// resumable). What the dub wrote to the work directory is removed after it succeeds unless
+// `keep_work` (other files in a --work-dir stay).
 //
 // Memory: frames stream (lipsync_video holds a few batches); the audio of the whole timeline
 // is held (48 kHz mono float: 11.5 MB per minute).

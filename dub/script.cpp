@@ -8,13 +8,6 @@
 
 namespace dubkit {
 
-std::string format_time(double seconds) {
-  const long ms = std::lround(std::max(0.0, seconds) * 1000);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld.%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
-  return buf;
-}
-
 std::size_t first_invalid_utf8(const std::string& s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
@@ -90,8 +83,8 @@ Script make_script(const std::vector<SubtitleCue>& cues, const std::string& name
   int index = 0;
   for (const SubtitleCue& c : cues) {
     ++index;
-    const std::string where = name + ": cue " + std::to_string(index) + " (" + format_time(c.start) + " --> " +
-                              format_time(c.end) + ")";
+    const std::string where = name + ": cue " + std::to_string(index) + " (" + subtitle_time(c.start) + " --> " +
+                              subtitle_time(c.end) + ")";
     if (const std::size_t bad = first_invalid_utf8(c.text); bad != std::string::npos) {
       char byte[8];
       std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(c.text[bad]));
@@ -110,9 +103,9 @@ Script make_script(const std::vector<SubtitleCue>& cues, const std::string& name
   for (std::size_t i = 1; i < s.lines.size(); ++i) {
     const ScriptLine &a = s.lines[i - 1], &b = s.lines[i];
     if (b.start < a.end - 1e-6)
-      overlaps += "\n  cue " + std::to_string(a.index) + " (" + format_time(a.start) + " --> " + format_time(a.end) +
-                  ") overlaps cue " + std::to_string(b.index) + " (" + format_time(b.start) + " --> " +
-                  format_time(b.end) + ")";
+      overlaps += "\n  cue " + std::to_string(a.index) + " (" + subtitle_time(a.start) + " --> " + subtitle_time(a.end) +
+                  ") overlaps cue " + std::to_string(b.index) + " (" + subtitle_time(b.start) + " --> " +
+                  subtitle_time(b.end) + ")";
   }
   if (!overlaps.empty())
     throw FormatError(name + ": cues overlap; a dub speaks one line at a time, so merge or retime them:" + overlaps);
@@ -130,9 +123,9 @@ void check_script_within(const Script& s, double video_seconds, const std::strin
   std::string past;
   for (const ScriptLine& l : s.lines)
     if (l.end > video_seconds + 1e-6)
-      past += "\n  cue " + std::to_string(l.index) + " (" + format_time(l.start) + " --> " + format_time(l.end) + ")";
+      past += "\n  cue " + std::to_string(l.index) + " (" + subtitle_time(l.start) + " --> " + subtitle_time(l.end) + ")";
   if (!past.empty())
-    throw InvalidArgument(name + ": cues end after the video (" + format_time(video_seconds) +
+    throw InvalidArgument(name + ": cues end after the video (" + subtitle_time(video_seconds) +
                           "); shorten or retime them:" + past);
 }
 

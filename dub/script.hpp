@@ -43,9 +43,6 @@ Script read_script(const std::string& path);  // IoError when unreadable
 // Throws InvalidArgument listing every line that ends after `video_seconds` (with its times).
 void check_script_within(const Script& s, double video_seconds, const std::string& name);
 
-// "00:01:02.345": how the messages and reports show times.
-std::string format_time(double seconds);
-
 // The cleaned text of one cue payload (exposed for tests).
 std::string clean_cue_text(const std::string& raw);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages listed in debian-packages.txt that are missing (as root; otherwise
-# prints the apt-get line to run), then configures and builds dubkit (Release, build/).
+# prints the apt-get line to run), then configures (extra arguments go to cmake) and builds dubkit
+# (Release, build/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,5 +22,5 @@ if ((${#missing[@]})); then
   fi
 fi
 
-cmake --preset release >/dev/null
+cmake --preset release "$@" >/dev/null
 cmake --build --preset release

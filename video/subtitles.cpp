@@ -1,6 +1,8 @@
 #include "video/subtitles.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -91,6 +93,13 @@ std::vector<SubtitleCue> parse_subtitles(const std::string& text, const std::str
     throw FormatError(name + ": no cue found (expected SubRip \"1\\n00:00:01,000 --> 00:00:02,500\\ntext\" or a WebVTT file)");
   std::stable_sort(cues.begin(), cues.end(), [](const SubtitleCue& a, const SubtitleCue& b) { return a.start < b.start; });
   return cues;
+}
+
+std::string subtitle_time(double seconds, char decimal) {
+  const long ms = std::lround(std::max(0.0, seconds) * 1000);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld%c%03ld", ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, decimal, ms % 1000);
+  return buf;
 }
 
 std::vector<SubtitleCue> read_subtitles(const std::string& path) {

@@ -20,6 +20,10 @@ struct SubtitleCue {
 // blank yields no cue at all.
 std::vector<SubtitleCue> parse_subtitles(const std::string& text, const std::string& name);
 
+// "HH:MM:SS.mmm" (WebVTT, and how messages show times) or, with decimal ',', SubRip's
+// "HH:MM:SS,mmm". Negative times print as 0.
+std::string subtitle_time(double seconds, char decimal = '.');
+
 // Reads `path` (at most 16 MiB: a script is text) and parses it. IoError when unreadable.
 std::vector<SubtitleCue> read_subtitles(const std::string& path);
 
