@@ -13,6 +13,7 @@
 #include "audio/io.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "dub/report_format.hpp"
 #include "dub/script.hpp"
 #include "lipsync/lipsync_video.hpp"
 #include "lipsync/model_files.hpp"
@@ -115,7 +116,7 @@ nlohmann::ordered_json report_json(const DubOptions& o, const AuthorizedVoice& v
   if (r.synced)
     sync = {{"offset", r.sync_offset}, {"confidence", r.sync_confidence}, {"window_seconds", r.window_seconds},
             {"window_confidence", r.window_confidence}, {"window_offset", r.window_offset}};
-  return {{"format", "dubkit-dub-report"}, {"version", 1}, {"output", o.output}, {"video", o.video}, {"script", o.script},
+  return {{"format", kDubReportFormat}, {"version", kDubReportVersion}, {"output", o.output}, {"video", o.video}, {"script", o.script},
           {"background", o.background}, {"lang", voice.language()}, {"source_lang", o.source_language},
           {"output_id", r.output_id},
           {"voice", {{"name", voice.profile().name}, {"consent", c.id}, {"performer", c.performer}, {"studio", c.studio}, {"uses", c.uses}}},

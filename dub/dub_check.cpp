@@ -11,6 +11,7 @@
 
 #include "audio/vad.hpp"
 #include "core/error.hpp"
+#include "dub/report_format.hpp"
 #include "corpus/engines.hpp"
 #include "lipsync/model_files.hpp"
 #include "lipsync/sync_score.hpp"
@@ -91,7 +92,8 @@ DubCheckReport check_dub(const DubCheckOptions& o) {
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(report_path + ": not JSON: " + e.what());
   }
-  if (j.value("format", "") != "dubkit-dub-report") throw FormatError(report_path + ": not a dubkit dub report");
+  if (j.value("format", "") != kDubReportFormat || j.value("version", 0) != kDubReportVersion)
+    throw FormatError(report_path + ": not a version " + std::to_string(kDubReportVersion) + " dubkit dub report");
   DubCheckReport r;
   r.lang = j.at("lang").get<std::string>();
   const bool english = r.lang == "en";

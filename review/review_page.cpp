@@ -18,6 +18,7 @@
 #include "audio/spectrogram_image.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "dub/report_format.hpp"
 #include "provenance/crypto.hpp"
 #include "provenance/manifest.hpp"
 #include "provenance/trust_store.hpp"

@@ -21,10 +21,6 @@
 
 namespace dubkit {
 
-// The dub report `dubkit dub` writes beside its output (OUTPUT.dub.json).
-inline constexpr const char* kDubReportFormat = "dubkit-dub-report";
-inline constexpr int kDubReportVersion = 1;
-
 struct ReviewOptions {
   std::string dubbed;     // the dubbed MP4
   std::string report;     // "" = dubbed + ".dub.json"
