@@ -102,6 +102,21 @@ TEST_CASE("dub: a presenter clip in Spanish, verified, resumed and reviewed", "[
   CHECK(vj["watermark"]["blocks_found"].get<long>() >= 2);
   CHECK(fs::exists(out + ".work/lines/0001.wav"));
 
+  // Measured from the file by other tools: phones heard (Spanish), voice, slots, sync, marks.
+  const Result checked = run_dubkit({"dub-check", out, "--enrollment", test::sample_wav(), "--key", s.key, "--json"}, 300);
+  INFO(checked.out << checked.err);
+  REQUIRE(checked.code == 0);
+  const auto c = nlohmann::json::parse(checked.out);
+  CHECK(c["measure"] == "per");
+  REQUIRE(c["lines"].size() == 2);
+  CHECK_FALSE(c["lines"][0]["heard"].get<std::string>().empty());
+  CHECK(c["per"].get<double>() < 1.5);
+  CHECK(c["reference_per"].is_number());  // espeak-ng's voice through the same recogniser
+  CHECK(c["voice_similarity"].get<double>() > 0);
+  CHECK(c["voiced_outside_slots"] == 0);
+  CHECK(std::abs(c["sync_offset"].get<int>()) <= 1);
+  CHECK(c["blocks_marked"].get<long>() >= 2);
+
   // Resume: the finished lines are reused, not made again.
   const Result again = run_dubkit(dub_args(p.es, p.dir + "/es2.mp4", {"--lang", "es", "--resume", "--work-dir", out + ".work", "--json"}), 300);
   REQUIRE(again.code == 0);
