@@ -13,8 +13,6 @@
 #include "core/checkpoint.hpp"
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
-#include "corpus/engines.hpp"
-#include "provenance/consent.hpp"
 #include "support.hpp"
 #include "tools/cli_support.hpp"
 
