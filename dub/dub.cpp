@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -34,13 +33,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// Share of the whole dub each stage takes, for the overall progress (measured on the sample:
-// synthesis and lip-sync dominate).
+// Share of the whole dub each stage takes, for the overall progress: the median stage times of
+// the sample's dub (docs/DUBBING.md, "Speed"), where lip-sync and the sync check dominate.
 struct StageWeight {
   const char* name;
   double weight;
 };
-constexpr StageWeight kStages[] = {{"plan", 0.02}, {"synthesis", 0.38}, {"mix", 0.03}, {"lipsync", 0.42}, {"sync", 0.13}, {"sign", 0.02}};
+constexpr StageWeight kStages[] = {{"plan", 0.06}, {"synthesis", 0.06}, {"mix", 0.02}, {"lipsync", 0.66}, {"sync", 0.18}, {"sign", 0.02}};
 
 class StageProgress {
  public:
@@ -63,11 +62,11 @@ class StageProgress {
 };
 
 // What makes a line's audio: a line is reused on resume only when all of it matches.
-std::string line_key(const ScriptLine& l, const DubLine& d, const std::string& lang, const std::string& voice_signature,
-                     const std::string& models, std::uint64_t seed) {
+std::string line_key(const DubLine& d, const std::string& lang, const std::string& voice_signature, const std::string& models,
+                     std::uint64_t seed) {
   std::ostringstream k;
   k.precision(17);
-  k << l.text << '\n' << lang << '\n' << d.target_seconds << '\n' << voice_signature << '\n' << models << '\n' << seed;
+  k << d.text << '\n' << lang << '\n' << d.target_seconds << '\n' << voice_signature << '\n' << models << '\n' << seed;
   return sha256_hex(k.str());
 }
 
@@ -229,7 +228,7 @@ DubReport dub_video(const DubOptions& o, const AuthorizedVoice& voice, const Sig
     char stem[32];
     std::snprintf(stem, sizeof stem, "/lines/%04d", d.index);
     const std::string wav = work + stem + ".wav", keyfile = work + stem + ".key";
-    const std::string k = line_key(script.lines[i], d, lang, voice.profile().signature, models, o.seed);
+    const std::string k = line_key(d, lang, voice.profile().signature, models, o.seed);
     Waveform w;
     if (o.resume && fs::exists(wav) && fs::exists(keyfile) && read_small_file(keyfile, 256, "resume key") == k) {
       w = read_mono(wav);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "audio/resample.hpp"
 #include "audio/vad.hpp"
 #include "core/error.hpp"
 #include "dub/report_format.hpp"
@@ -98,7 +99,8 @@ DubCheckReport check_dub(const DubCheckOptions& o) {
   r.lang = j.at("lang").get<std::string>();
   const bool english = r.lang == "en";
   r.measure = english ? "wer" : "per";
-  const Waveform sound = read_audio_track(o.dubbed, 16000);
+  const Waveform sound48 = read_audio_track(o.dubbed, 48000);  // decoded once: the mark is sought at 48 kHz
+  const Waveform sound = resample(sound48, 16000);
   // English: the original video's own sound at each line's slot, heard the same way (for a
   // re-voiced English script, what the original performance scores).
   Waveform original;
@@ -106,11 +108,9 @@ DubCheckReport check_dub(const DubCheckOptions& o) {
   if (english && !source.empty() && std::ifstream(source)) original = read_audio_track(source, 16000);
 
   torch::InferenceMode inference;
-  SpeechRecognizer words, phones([] {
-    RecognizerConfig c;
-    c.phones = true;
-    return c;
-  }());
+  RecognizerConfig rc;
+  rc.phones = !english;
+  SpeechRecognizer recognizer(rc);  // words for English, phones otherwise
   std::optional<LoadedEncoder> encoder;
   torch::Tensor enrolled;
   if (!o.enrollment.empty()) {
@@ -137,21 +137,21 @@ DubCheckReport check_dub(const DubCheckOptions& o) {
     slots.emplace_back(l.at("start").get<double>(), l.at("start").get<double>() + l.at("available_seconds").get<double>());
     const Waveform line = cut(sound, c.start - 0.05, c.end + 0.05);
     if (english) {
-      c.heard = words.transcribe(line);
+      c.heard = recognizer.transcribe(line);
       c.error_rate = word_errors(c.text, c.heard).rate();
       if (!original.samples.empty()) {
         const double from = l.at("start").get<double>(), to = l.at("end").get<double>();
-        c.reference_error_rate = word_errors(c.text, words.transcribe(cut(original, from - 0.05, to + 0.05))).rate();
+        c.reference_error_rate = word_errors(c.text, recognizer.transcribe(cut(original, from - 0.05, to + 0.05))).rate();
         ref_sum += c.reference_error_rate;
       }
     } else {
       const Phonemes ph = phonemize(c.text, espeak_language(r.lang));
       const std::vector<std::string> ref = ipa_to_cmu(ph.ipa);
-      c.heard = phones.transcribe(line);
+      c.heard = recognizer.transcribe(line);
       c.error_rate = phone_error_rate(ref, normalize_words(c.heard));
       if (!reader.id.empty()) {
         const SpokenUtterance u = speak(reader, ph.normalized, 1);
-        c.reference_error_rate = phone_error_rate(ref, normalize_words(phones.transcribe(u.wave)));
+        c.reference_error_rate = phone_error_rate(ref, normalize_words(recognizer.transcribe(u.wave)));
         ref_sum += c.reference_error_rate;
       }
     }
@@ -195,7 +195,7 @@ DubCheckReport check_dub(const DubCheckOptions& o) {
   r.blocks_marked = -1;
   if (!o.key.empty()) {
     const SigningKey key = read_signing_key(o.key);
-    const WatermarkDetection d = detect_watermark(read_audio_track(o.dubbed, 48000), key.watermark);
+    const WatermarkDetection d = detect_watermark(sound48, key.watermark);
     r.blocks_marked = static_cast<long>(std::count_if(d.blocks.begin(), d.blocks.end(), [](const WatermarkBlock& b) { return b.found; }));
   }
   return r;

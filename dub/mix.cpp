@@ -24,9 +24,10 @@ Waveform mix_dub(const Waveform& dialogue, const Waveform& bed, const std::vecto
   const std::size_t n = out.samples.size();
   if (!bed.samples.empty()) {
     const Waveform b = resample(bed, o.rate);
-    std::vector<float> gain(n, 1.f);
+    for (std::size_t i = 0; i < std::min(n, b.samples.size()); ++i) out.samples[i] = b.samples[i];
     if (o.duck_db > 0) {
       // Each sample's gain is the lowest any span asks of it, ramps included.
+      std::vector<float> gain(n, 1.f);
       const float low = static_cast<float>(std::pow(10.0, -o.duck_db / 20));
       const double ramp = std::max(o.duck_ramp, 1.0 / o.rate);
       for (const auto& [s, e] : duck_spans) {
@@ -37,8 +38,8 @@ Waveform mix_dub(const Waveform& dialogue, const Waveform& bed, const std::vecto
           gain[i] = std::min(gain[i], static_cast<float>(1.0 - depth * (1.0 - low)));
         }
       }
+      for (std::size_t i = 0; i < n; ++i) out.samples[i] *= gain[i];
     }
-    for (std::size_t i = 0; i < std::min(n, b.samples.size()); ++i) out.samples[i] = b.samples[i] * gain[i];
   }
   const Waveform d = resample(dialogue, o.rate);
   for (std::size_t i = 0; i < std::min(n, d.samples.size()); ++i) out.samples[i] += d.samples[i];

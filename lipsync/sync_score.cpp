@@ -45,6 +45,11 @@ void summarize(SyncScore& s, int max_offset) {
   s.confidence_at_zero = median - s.distances[max_offset];
 }
 
+void check(const SyncScoreOptions& o) {
+  if (o.max_offset < 0 || o.max_offset > 100) throw InvalidArgument("sync score: --max-offset must be in 0..100");
+  if (o.batch < 1) throw InvalidArgument("sync score: batch must be at least 1");
+}
+
 }  // namespace
 
 SyncScore sync_over(const SyncScore& s, double from, double to) {
@@ -82,6 +87,7 @@ void SyncFrames::add(const cv::Mat& bgr, const Landmarks* landmarks, double pts)
 }
 
 SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreOptions& o) {
+  check(o);  // before the video is decoded
   Waveform speech = o.audio.empty() ? read_audio_track(video, 16000) : read_mono(o.audio);
   VideoReader reader(video);
   const FaceDetector detector;
@@ -107,8 +113,7 @@ SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreO
 
 SyncScore score_sync_frames(const SyncFrames& frames, double fps, const Waveform& speech, SyncNet& expert,
                             const SyncScoreOptions& o, const std::string& video) {
-  if (o.max_offset < 0 || o.max_offset > 100) throw InvalidArgument("sync score: --max-offset must be in 0..100");
-  if (o.batch < 1) throw InvalidArgument("sync score: batch must be at least 1");
+  check(o);
   torch::InferenceMode inference;  // no autograd bookkeeping at all (faster than NoGradGuard)
   expert->eval();
   const int frames_per_window = expert->config().frames;
