@@ -19,18 +19,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 
 #include "audio/io.hpp"
-#include "bench/signals.hpp"
-#include "faces/synthetic_face.hpp"
-#include "faces/visemes.hpp"
+#include "bench/clips.hpp"
 #include "lipsync/lipsync_video.hpp"
 #include "video/video_reader.hpp"
 #include "video/video_writer.hpp"
 
 using namespace dubkit;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -39,33 +35,8 @@ std::string model() {
   return env && *env ? env : std::string(DUBKIT_MODELS_DIR) + "/lipsync.safetensors";
 }
 
-// A talking synthetic face (mouth opening and closing at 3 Hz, head motion) with the speech.
-std::string clip(double seconds) {
-  const std::string dir = (fs::temp_directory_path() / "dubkit-bench-lipsync").string();
-  fs::create_directories(dir);
-  const std::string path = dir + "/clip" + std::to_string(static_cast<int>(seconds)) + ".mp4";
-  const std::string audio = dir + "/speech" + std::to_string(static_cast<int>(seconds)) + ".wav";
-  if (fs::exists(path) && fs::exists(audio)) return path;
-  const Waveform speech = bench::noisy_tone(16000, seconds);
-  write_audio(audio, speech);
-  FaceIdentity id = FaceIdentity::random(3);
-  id.face_height = 0.45;
-  VideoWriter w(path, 1280, 720, speech);
-  for (int i = 0; i < static_cast<int>(std::lround(seconds * 25)); ++i) {
-    const double t = i / 25.0;
-    MouthShape m;
-    m.open = 0.5 + 0.5 * std::sin(2 * M_PI * 3 * t);
-    w.write(render_face(id, head_motion_at(3, t), m, cv::Size(1280, 720)), t);
-  }
-  w.finish();
-  return path;
-}
-
-std::string speech_for(const std::string& clip_path) {
-  std::string s = clip_path;
-  s.replace(s.rfind("/clip") + 1, 4, "speech");
-  return s.substr(0, s.size() - 4) + ".wav";
-}
+std::string clip(double seconds) { return bench::talking_clip(seconds); }
+using bench::speech_for;
 
 LipSyncVideoOptions options(const std::string& video, const std::string& output) {
   LipSyncVideoOptions o;

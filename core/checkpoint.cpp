@@ -81,9 +81,10 @@ struct Archive {
   std::string prefix;       // "<prefix>/data.pkl"
 };
 
-[[noreturn]] void fail(const Archive& ar, const std::string& what) {
-  throw FormatError(ar.source + ": " + what);
+[[noreturn]] void fail(const std::string& source, const std::string& what) {
+  throw FormatError(source + ": " + what);
 }
+[[noreturn]] void fail(const Archive& ar, const std::string& what) { fail(ar.source, what); }
 
 [[noreturn]] void open_failed(ZipError& err, const std::string& source, bool zip_magic,
                               bool from_file) {
@@ -95,8 +96,8 @@ struct Archive {
   if (code == ZIP_ER_NOZIP && zip_magic)
     throw FormatError(source + ": truncated or damaged zip archive (" + msg + ")");
   if (code == ZIP_ER_NOZIP)
-    throw FormatError(source + ": not a zip archive; dubkit reads only the torch.save zip "
-                      "format, not the legacy one");
+    throw FormatError(source + ": not a torch.save checkpoint (neither a zip archive nor the "
+                      "legacy format's magic number)");
   throw FormatError(source + ": damaged zip archive (" + msg + ")");
 }
 
@@ -210,10 +211,25 @@ struct Seq {
 struct Storage {
   DType dtype;
   std::int64_t numel;
-  zip_uint64_t entry;
-  std::string name;              // "data/<key>", for messages
-  std::vector<std::byte> bytes;  // read on first use: entries outside the state dict never are
-  bool loaded = false;
+  std::string name;                  // for messages: "data/<key>" (zip), "storage <key>" (legacy)
+  zip_uint64_t entry = 0;            // zip: the data/<key> entry
+  std::vector<std::byte> owned;      // zip: read on first use; entries outside the state dict never are
+  const std::byte* data = nullptr;   // numel elements, once known
+};
+
+// Where the bytes of the storages a pickle names come from: the data/<key> entries of a zip, or
+// the tail of a legacy file. The Unpickler only declares storages; the bytes are fetched when a
+// tensor is materialised, so it is tied to neither container.
+class StorageSource {
+ public:
+  virtual ~StorageSource() = default;
+  // Elements of a persistent id: 5 in a zip, 6 (with view_metadata) in a legacy file.
+  virtual std::size_t persistent_id_size() const = 0;
+  // Checks a storage the pickle declares for the first time (s.dtype, s.numel are set) and sets
+  // s.name; returns what is wrong, empty when it is fine.
+  virtual std::string declare(const std::string& key, Storage& s) = 0;
+  // The storage's numel elements; throws FormatError when they cannot be read.
+  virtual const std::byte* bytes(Storage& s) = 0;
 };
 
 // The size and stride tuples are referenced, not copied: a hostile pickle could otherwise
@@ -252,8 +268,8 @@ enum class Op : std::uint8_t {
   BINPERSID = 'Q', REDUCE = 'R', BINUNICODE = 'X', APPEND = 'a', BUILD = 'b', GLOBAL = 'c',
   EMPTY_DICT = '}', APPENDS = 'e', BINGET = 'h', LONG_BINGET = 'j', EMPTY_LIST = ']',
   BINPUT = 'q', LONG_BINPUT = 'r', SETITEM = 's', TUPLE = 't', EMPTY_TUPLE = ')',
-  SETITEMS = 'u', BINFLOAT = 'G', PROTO = 0x80, TUPLE1 = 0x85, TUPLE2 = 0x86, TUPLE3 = 0x87,
-  NEWTRUE = 0x88, NEWFALSE = 0x89, LONG1 = 0x8a, SHORT_BINUNICODE = 0x8c, BINUNICODE8 = 0x8d,
+  SETITEMS = 'u', BINFLOAT = 'G', SHORT_BINSTRING = 'U', BINSTRING = 'T', PROTO = 0x80,
+  TUPLE1 = 0x85, TUPLE2 = 0x86, TUPLE3 = 0x87, NEWTRUE = 0x88, NEWFALSE = 0x89, LONG1 = 0x8a, SHORT_BINUNICODE = 0x8c, BINUNICODE8 = 0x8d,
   MEMOIZE = 0x94, FRAME = 0x95,
 };
 
@@ -287,17 +303,23 @@ std::string opcode_name(std::uint8_t op) {
 
 class Unpickler {
  public:
-  Unpickler(Archive& ar, const std::vector<std::byte>& pickle)
-      : ar_(ar), in_(reinterpret_cast<const char*>(pickle.data()), pickle.size()) {}
+  // Interprets the pickle that starts at byte `start` of `in`. `where` prefixes the byte offsets
+  // in messages ("archive/data.pkl, "; empty when the offsets are the file's own). Persistent
+  // ids (storages) are refused when `storages` is null.
+  Unpickler(const std::string& source, std::string where, std::string_view in, std::size_t start,
+            StorageSource* storages)
+      : source_(source), where_(std::move(where)), in_(in), pos_(start), storages_(storages) {}
 
-  // Interprets data.pkl up to STOP; returns the object it built.
+  // Interprets opcodes up to STOP; returns the object it built.
   Value run();
+  // Where the pickle ended: the byte after its STOP.
+  std::size_t end() const { return pos_; }
   // Sum of the byte sizes of every storage the pickle referenced.
   std::uint64_t storage_bytes() const { return storage_bytes_; }
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    dubkit::fail(ar_, ar_.prefix + "/data.pkl, byte " + std::to_string(op_pos_) + ": " + what);
+    dubkit::fail(source_, where_ + "byte " + std::to_string(op_pos_) + ": " + what);
   }
 
   std::string_view take(std::uint64_t n) {
@@ -375,9 +397,11 @@ class Unpickler {
   std::int64_t as_int(const Value& v, const char* what);
   const Seq* int_tuple(const Value& v, const char* what);
 
-  Archive& ar_;
+  const std::string& source_;
+  const std::string where_;
   std::string_view in_;
   std::size_t pos_ = 0;
+  StorageSource* storages_;
   std::size_t op_pos_ = 0;  // where the current opcode starts, for messages
   std::vector<Value> stack_;
   std::vector<std::size_t> marks_;
@@ -385,7 +409,7 @@ class Unpickler {
   std::size_t objects_ = 0;
   std::deque<std::string> strings_;
   std::deque<Seq> seqs_;
-  std::deque<Storage> storages_;
+  std::deque<Storage> storages_pool_;
   std::deque<TensorView> tensors_;
   std::unordered_map<std::string, Storage*> storage_by_key_;
   std::uint64_t storage_bytes_ = 0;
@@ -418,6 +442,15 @@ Value Unpickler::run() {
       case Op::SHORT_BINUNICODE: push(make_str(take(uint_le(1)))); break;
       case Op::BINUNICODE: push(make_str(take(uint_le(4)))); break;
       case Op::BINUNICODE8: push(make_str(take(uint_le(8)))); break;
+      // Python 2's str: legacy files saved under Python 2 name their keys with it. Read as text,
+      // as torch.load does.
+      case Op::SHORT_BINSTRING: push(make_str(take(uint_le(1)))); break;
+      case Op::BINSTRING: {
+        const auto n = static_cast<std::int32_t>(static_cast<std::uint32_t>(uint_le(4)));
+        if (n < 0) fail("BINSTRING of negative length " + std::to_string(n));
+        push(make_str(take(static_cast<std::uint64_t>(n))));
+        break;
+      }
       case Op::BININT:
         push(std::int64_t{static_cast<std::int32_t>(static_cast<std::uint32_t>(uint_le(4)))});
         break;
@@ -542,9 +575,22 @@ Value Unpickler::call(const Value& fn, const Value& args) {
   if (!a) fail(std::string("REDUCE arguments are a ") + type_name(args) + ", not a tuple");
   const std::size_t n = a->items.size();
   switch ((*g)->kind) {
-    case Callable::OrderedDict:
-      if (n != 0) fail("OrderedDict called with arguments");
-      return make_seq(SeqKind::Dict);
+    case Callable::OrderedDict: {
+      if (n == 0) return make_seq(SeqKind::Dict);
+      // Python 2.7 pickles an OrderedDict as OrderedDict([[key, value], ...]).
+      const Seq* pairs = n == 1 ? as_seq(a->items[0], SeqKind::List) : nullptr;
+      if (!pairs) fail("OrderedDict called with arguments other than a list of pairs");
+      Seq* dict = make_seq(SeqKind::Dict);
+      for (const Value& item : pairs->items) {
+        const Seq* kv = as_seq(item, SeqKind::List);
+        if (!kv) kv = as_seq(item, SeqKind::Tuple);
+        if (!kv || kv->items.size() != 2)
+          fail("an item of OrderedDict's argument is a " + std::string(type_name(item)) +
+               (kv ? " of " + std::to_string(kv->items.size()) : std::string()) + ", not a pair");
+        dict->items.insert(dict->items.end(), kv->items.begin(), kv->items.end());
+      }
+      return dict;
+    }
     case Callable::RebuildTensor:
       if (n != 4) fail("_rebuild_tensor takes 4 arguments, got " + std::to_string(n));
       return rebuild_tensor(a->items);
@@ -571,7 +617,7 @@ TensorView* Unpickler::rebuild_tensor(const std::vector<Value>& args) {
   const std::vector<std::int64_t> shape = checked_ints(*t.size), strides = checked_ints(*t.stride);
   const std::string what = "tensor of shape " + shape_string(shape) + " on " + t.storage->name;
   if (shape.size() != strides.size()) fail(what + ": size and stride differ in length");
-  const std::int64_t numel = checked_numel(shape, ar_.source + ": " + what);
+  const std::int64_t numel = checked_numel(shape, source_ + ": " + what);
   const std::int64_t limit = t.storage->numel;
   bool inside = t.offset >= 0 && t.offset <= limit && (numel == 0 || t.offset < limit);
   std::int64_t last = t.offset;  // the highest element index the view reaches
@@ -586,47 +632,75 @@ TensorView* Unpickler::rebuild_tensor(const std::vector<Value>& args) {
   return make(tensors_, t);
 }
 
-// pid: ('storage', storage type, key, location, numel).
+// pid: ('storage', storage type, key, location, numel), and in a legacy file a sixth element,
+// view_metadata, which torch.save has written as None since storages stopped having views.
 Storage* Unpickler::persistent_load(const Value& pid) {
+  if (!storages_) fail("persistent id outside the pickle of the saved object");
+  const std::size_t arity = storages_->persistent_id_size();
   const Seq* t = as_seq(pid, SeqKind::Tuple);
-  const auto* tag = t && t->items.size() == 5 ? std::get_if<const std::string*>(&t->items[0])
-                                              : nullptr;
+  const auto* tag = t && t->items.size() == arity ? std::get_if<const std::string*>(&t->items[0])
+                                                  : nullptr;
   if (!tag || **tag != "storage")
-    fail("persistent id is not ('storage', type, key, location, numel)");
+    fail(arity == 5 ? "persistent id is not ('storage', type, key, location, numel)"
+                    : "persistent id is not ('storage', type, key, location, numel, view_metadata)");
   const Global* const* type = std::get_if<const Global*>(&t->items[1]);
   const auto* key = std::get_if<const std::string*>(&t->items[2]);
   if (!type || (*type)->kind != Callable::Storage || !key)
     fail("persistent id has no storage type or no string key");
+  if (arity == 6 && !std::holds_alternative<std::monostate>(t->items[5]))
+    fail("storage " + printable(**key) + " is a view of another storage (view_metadata is a " +
+         type_name(t->items[5]) + "), which dubkit does not read");
   const DType dtype = (*type)->dtype;
   const std::int64_t numel = as_int(t->items[4], "storage numel");
-  const std::string name = "data/" + printable(**key);
   if (auto it = storage_by_key_.find(**key); it != storage_by_key_.end()) {
     if (it->second->dtype != dtype || it->second->numel != numel)
-      fail(name + " is declared twice with different types or sizes");
+      fail(it->second->name + " is declared twice with different types or sizes");
     return it->second;
   }
-  const zip_int64_t entry = locate(ar_, "data/" + **key);
-  if (entry < 0) fail("storage " + name + " has no entry in the archive");
   const std::uint64_t elem = dtype_size(dtype);
-  const std::uint64_t size = entry_size(ar_, static_cast<zip_uint64_t>(entry), name);
-  if (numel < 0 || static_cast<std::uint64_t>(numel) > kMaxEntryBytes / elem ||
-      size != static_cast<std::uint64_t>(numel) * elem)
-    fail("storage " + name + " declares " + std::to_string(numel) + " " + dtype_name(dtype) +
-         " elements but its entry holds " + std::to_string(size) + " bytes");
-  storage_bytes_ += size;
-  Storage* s = make(storages_, Storage{dtype, numel, static_cast<zip_uint64_t>(entry), name, {}});
+  if (numel < 0 || static_cast<std::uint64_t>(numel) > kMaxEntryBytes / elem)
+    fail("storage " + printable(**key) + " declares " + std::to_string(numel) + " " +
+         dtype_name(dtype) + " elements");
+  Storage* s = make(storages_pool_, Storage{dtype, numel, {}, 0, {}, nullptr});
+  if (const std::string problem = storages_->declare(**key, *s); !problem.empty()) fail(problem);
+  storage_bytes_ += static_cast<std::uint64_t>(numel) * elem;
   storage_by_key_.emplace(**key, s);
   return s;
 }
 
+// The zip container: storage <key> is the entry <prefix>/data/<key>, exactly numel elements.
+class ZipStorages : public StorageSource {
+ public:
+  explicit ZipStorages(const Archive& ar) : ar_(ar) {}
+  std::size_t persistent_id_size() const override { return 5; }
+  std::string declare(const std::string& key, Storage& s) override {
+    s.name = "data/" + printable(key);
+    const zip_int64_t entry = locate(ar_, "data/" + key);
+    if (entry < 0) return "storage " + s.name + " has no entry in the archive";
+    s.entry = static_cast<zip_uint64_t>(entry);
+    const std::uint64_t size = entry_size(ar_, s.entry, s.name);
+    if (size != static_cast<std::uint64_t>(s.numel) * dtype_size(s.dtype))
+      return "storage " + s.name + " declares " + std::to_string(s.numel) + " " +
+             dtype_name(s.dtype) + " elements but its entry holds " + std::to_string(size) + " bytes";
+    return {};
+  }
+  const std::byte* bytes(Storage& s) override {
+    if (!s.data) {
+      s.owned = read_entry(ar_, s.entry, ar_.prefix + "/" + s.name);
+      s.data = s.owned.data();
+    }
+    return s.data;
+  }
+
+ private:
+  const Archive& ar_;
+};
+
 // ------------------------------------------------------------------------------ state dict
 
-HostTensor materialize(const Archive& ar, const TensorView& t) {
+HostTensor materialize(StorageSource& storages, const TensorView& t) {
   Storage& s = *t.storage;
-  if (!s.loaded) {
-    s.bytes = read_entry(ar, s.entry, ar.prefix + "/" + s.name);
-    s.loaded = true;
-  }
+  const std::byte* bytes = storages.bytes(s);
   HostTensor out;
   out.dtype = s.dtype;
   out.shape = checked_ints(*t.size);
@@ -638,7 +712,7 @@ HostTensor materialize(const Archive& ar, const TensorView& t) {
   std::int64_t src = t.offset;
   // Walks the view in row-major order like an odometer; rebuild_tensor bounded every index.
   for (std::size_t i = 0; i < n; ++i) {
-    std::memcpy(out.data.data() + i * elem, s.bytes.data() + src * elem, elem);
+    std::memcpy(out.data.data() + i * elem, bytes + src * elem, elem);
     for (std::size_t d = out.shape.size(); d-- > 0;) {
       src += stride[d];
       if (++index[d] < out.shape[d]) break;
@@ -657,14 +731,15 @@ const Value* dict_get(const Seq& dict, std::string_view key) {
   return nullptr;
 }
 
-TensorDict extract_state_dict(const Archive& ar, const Value& root, std::uint64_t storage_bytes) {
+TensorDict extract_state_dict(const std::string& source, StorageSource& storages, const Value& root,
+                              std::uint64_t storage_bytes) {
   const Seq* state = as_seq(root, SeqKind::Dict);
-  if (!state) fail(ar, std::string("the pickled object is a ") + type_name(root) + ", not a dict");
+  if (!state) fail(source, std::string("the pickled object is a ") + type_name(root) + ", not a dict");
   for (const char* key : kNestedKeys) {
     if (const Value* nested = dict_get(*state, key)) {
       state = as_seq(*nested, SeqKind::Dict);
       if (!state)
-        fail(ar, std::string("'") + key + "' is a " + type_name(*nested) + ", not a dict");
+        fail(source, std::string("'") + key + "' is a " + type_name(*nested) + ", not a dict");
       break;
     }
   }
@@ -675,20 +750,31 @@ TensorDict extract_state_dict(const Archive& ar, const Value& root, std::uint64_
     const auto* tensor = std::get_if<TensorView*>(&state->items[i + 1]);
     if (!tensor) continue;  // step counters, hyper-parameters, nested dicts
     const auto* key = std::get_if<const std::string*>(&state->items[i]);
-    if (!key) fail(ar, "a tensor's state-dict key is not a string");
+    if (!key) fail(source, "a tensor's state-dict key is not a string");
     std::string name = **key;
     if (name.rfind("module.", 0) == 0) name.erase(0, std::strlen("module."));
-    if (out.find(name)) fail(ar, "duplicate tensor name '" + printable(name) + "'");
+    if (out.find(name)) fail(source, "duplicate tensor name '" + printable(name) + "'");
     const std::uint64_t numel = static_cast<std::uint64_t>(
-        checked_numel(checked_ints(*(*tensor)->size), ar.source + ": " + printable(name)));
+        checked_numel(checked_ints(*(*tensor)->size), source + ": " + printable(name)));
     total += numel * dtype_size((*tensor)->storage->dtype);
     if (total > budget)
-      fail(ar, "tensor views would expand " + std::to_string(storage_bytes) +
+      fail(source, "tensor views would expand " + std::to_string(storage_bytes) +
                    " bytes of storage into more than " + std::to_string(budget) + " bytes");
-    out.add(std::move(name), materialize(ar, **tensor));
+    out.add(std::move(name), materialize(storages, **tensor));
   }
-  if (out.size() == 0) fail(ar, "holds no tensors in its state dict");
+  if (out.size() == 0) fail(source, "holds no tensors in its state dict");
   return out;
+}
+
+TensorDict finish(TensorDict tensors, const std::string& source, const CheckpointOptions& opts) {
+  if (opts.fold_weight_norm) {
+    try {
+      fold_weight_norm(tensors);
+    } catch (const FormatError& e) {
+      fail(source, e.what());
+    }
+  }
+  return tensors;
 }
 
 TensorDict load_archive(Archive ar, const CheckpointOptions& opts) {
@@ -699,17 +785,147 @@ TensorDict load_archive(Archive ar, const CheckpointOptions& opts) {
   const zip_int64_t pkl_entry = locate(ar, "data.pkl");
   const std::vector<std::byte> pkl =
       read_entry(ar, static_cast<zip_uint64_t>(pkl_entry), ar.prefix + "/data.pkl");
-  Unpickler unpickler(ar, pkl);
+  const std::string_view pickle(reinterpret_cast<const char*>(pkl.data()), pkl.size());
+  ZipStorages storages(ar);
+  Unpickler unpickler(ar.source, ar.prefix + "/data.pkl, ", pickle, 0, &storages);
   const Value root = unpickler.run();
-  TensorDict tensors = extract_state_dict(ar, root, unpickler.storage_bytes());
-  if (opts.fold_weight_norm) {
-    try {
-      fold_weight_norm(tensors);
-    } catch (const FormatError& e) {
-      fail(ar, e.what());
-    }
+  return finish(extract_state_dict(ar.source, storages, root, unpickler.storage_bytes()), ar.source,
+                opts);
+}
+
+// --------------------------------------------------------------------------- legacy format
+//
+// torch.save before PyTorch 1.6, and with _use_new_zipfile_serialization=False since
+// (torch/serialization.py, _legacy_save and _legacy_load): five pickles back to back,
+//   1. the magic number 0x1950a86a20f9469cfc6c (a LONG1),
+//   2. the format's protocol version, 1001,
+//   3. sys_info, a dict whose 'little_endian' says the byte order of the storages,
+//   4. the saved object, whose persistent ids are
+//      ('storage', storage type, key, location, numel, view_metadata),
+//   5. the list of storage keys in the order their bytes follow,
+// then, for each key of that list, its element count (int64 little-endian) and the raw elements.
+// The pickles' byte offsets are the file's, so messages give those. The tar-based format of the
+// first PyTorch releases (legacy_load's tarfile branch) is not read.
+
+constexpr unsigned char kLegacyMagic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+constexpr std::int64_t kLegacyProtocolVersion = 1001;
+
+// Bytes from the start of `head` through the magic number: PROTO 2..5, the FRAME protocol 4+
+// may open, LONG1 of the 10-byte magic. 0 when `head` does not start that way.
+std::size_t legacy_magic_length(std::string_view head) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(head[i]); };
+  if (head.size() < 2 || byte(0) != 0x80 || byte(1) < 2 || byte(1) > 5) return 0;
+  std::size_t pos = 2;
+  if (head.size() > pos && byte(pos) == 0x95) pos += 9;  // FRAME and its 8-byte length
+  if (head.size() < pos + 2 + sizeof kLegacyMagic || byte(pos) != 0x8a || byte(pos + 1) != 10 ||
+      std::memcmp(head.data() + pos + 2, kLegacyMagic, sizeof kLegacyMagic) != 0)
+    return 0;
+  return pos + 2 + sizeof kLegacyMagic;
+}
+
+// Storages of a legacy file: declared by the main pickle, their bytes located only once the
+// key list after it has been read. They stay views into the file's bytes.
+class LegacyStorages : public StorageSource {
+ public:
+  LegacyStorages(const std::string& source, std::uint64_t file_bytes)
+      : source_(source), file_bytes_(file_bytes) {}
+  std::size_t persistent_id_size() const override { return 6; }
+  std::string declare(const std::string& key, Storage& s) override {
+    s.name = "storage " + printable(key);
+    // No storage can hold more bytes than the whole file, which bounds what views may expand.
+    if (static_cast<std::uint64_t>(s.numel) * dtype_size(s.dtype) > file_bytes_)
+      return s.name + " declares " + std::to_string(s.numel) + " " + dtype_name(s.dtype) +
+             " elements, more than the file's " + std::to_string(file_bytes_) + " bytes hold";
+    declared.push_back(&s);
+    by_key.emplace(key, &s);
+    return {};
   }
-  return tensors;
+  const std::byte* bytes(Storage& s) override {
+    if (!s.data) fail(source_, s.name + " has no bytes");  // load_legacy checked every storage
+    return s.data;
+  }
+
+  std::vector<Storage*> declared;  // in the order the pickle names them
+  std::unordered_map<std::string, Storage*> by_key;
+
+ private:
+  const std::string& source_;
+  std::uint64_t file_bytes_;
+};
+
+[[noreturn]] void fail_at(const std::string& source, std::size_t pos, const std::string& what) {
+  fail(source, "byte " + std::to_string(pos) + ": " + what);
+}
+
+TensorDict load_legacy(std::string_view file, const std::string& source, const CheckpointOptions& opts) {
+  std::size_t pos = legacy_magic_length(file);
+  if (pos == 0) fail(source, "no legacy torch.save magic number");
+  if (pos >= file.size() || file[pos] != '.')
+    fail_at(source, pos, "the magic number's pickle does not end with STOP");
+  ++pos;
+
+  Unpickler version_pickle(source, "", file, pos, nullptr);
+  const Value version = version_pickle.run();
+  if (!std::holds_alternative<std::int64_t>(version) ||
+      std::get<std::int64_t>(version) != kLegacyProtocolVersion)
+    fail_at(source, pos, std::string("the legacy format version is ") +
+                             (std::holds_alternative<std::int64_t>(version)
+                                  ? std::to_string(std::get<std::int64_t>(version))
+                                  : std::string("a ") + type_name(version)) +
+                             ", not 1001");
+  pos = version_pickle.end();
+
+  Unpickler info_pickle(source, "", file, pos, nullptr);
+  const Seq* info = as_seq(info_pickle.run(), SeqKind::Dict);
+  const Value* little = info ? dict_get(*info, "little_endian") : nullptr;
+  if (!little || !std::holds_alternative<bool>(*little))
+    fail_at(source, pos, "sys_info is not a dict with a bool 'little_endian'");
+  if (!std::get<bool>(*little))
+    fail_at(source, pos, "the storages are big-endian; only little-endian checkpoints are read");
+  pos = info_pickle.end();
+
+  LegacyStorages storages(source, file.size());
+  Unpickler object_pickle(source, "", file, pos, &storages);
+  const Value root = object_pickle.run();
+  pos = object_pickle.end();
+
+  Unpickler keys_pickle(source, "", file, pos, nullptr);
+  const Value keys_value = keys_pickle.run();
+  const Seq* keys = as_seq(keys_value, SeqKind::List);
+  if (!keys)
+    fail_at(source, pos, std::string("the storage key list is a ") + type_name(keys_value) +
+                             ", not a list");
+  pos = keys_pickle.end();
+
+  for (const Value& k : keys->items) {
+    const auto* key = std::get_if<const std::string*>(&k);
+    if (!key) fail_at(source, pos, std::string("a storage key is a ") + type_name(k) + ", not a str");
+    const auto it = storages.by_key.find(**key);
+    if (it == storages.by_key.end())
+      fail_at(source, pos, "storage " + printable(**key) + " is listed but no object uses it");
+    Storage& s = *it->second;
+    if (s.data) fail_at(source, pos, s.name + " is listed twice");
+    if (file.size() - pos < 8)
+      fail_at(source, pos, "truncated: the element count of " + s.name + " needs 8 bytes, " +
+                               std::to_string(file.size() - pos) + " left");
+    std::uint64_t count = 0;
+    for (int i = 7; i >= 0; --i) count = (count << 8) | static_cast<unsigned char>(file[pos + i]);
+    if (count != static_cast<std::uint64_t>(s.numel))
+      fail_at(source, pos, s.name + " holds " + std::to_string(count) + " elements but the pickle declares " +
+                               std::to_string(s.numel));
+    pos += 8;
+    const std::uint64_t bytes = count * dtype_size(s.dtype);  // declare() bounded it by the file size
+    if (bytes > file.size() - pos)
+      fail_at(source, pos, "truncated: " + s.name + " needs " + std::to_string(bytes) + " bytes, " +
+                               std::to_string(file.size() - pos) + " left");
+    s.data = reinterpret_cast<const std::byte*>(file.data() + pos);
+    pos += bytes;
+  }
+  for (const Storage* s : storages.declared)
+    if (!s->data) fail_at(source, pos, s->name + " is used but missing from the storage key list");
+  if (pos != file.size())
+    fail_at(source, pos, std::to_string(file.size() - pos) + " bytes after the last storage");
+  return finish(extract_state_dict(source, storages, root, object_pickle.storage_bytes()), source, opts);
 }
 
 // ------------------------------------------------------------------------------ weight norm
@@ -775,6 +991,22 @@ TensorDict load_torch_checkpoint(const std::string& path, const CheckpointOption
   const std::uintmax_t bytes = std::filesystem::file_size(path, ec);
   if (ec) throw IoError(path + ": cannot read: " + ec.message());
   if (bytes == 0) throw FormatError(path + ": empty file, not a torch.save checkpoint");
+  char head[32] = {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path + ": cannot read: cannot open");
+  in.read(head, sizeof head);
+  if (legacy_magic_length(std::string_view(head, static_cast<std::size_t>(in.gcount()))) > 0) {
+    // A legacy file's storages follow its pickles, so it is read whole.
+    if (bytes > kMaxEntryBytes)
+      throw FormatError(path + ": " + std::to_string(bytes) + " bytes, more than the 4 GiB limit");
+    std::string file(static_cast<std::size_t>(bytes), '\0');
+    in.clear();  // a file shorter than `head` left eof set
+    in.seekg(0);
+    if (!in.read(file.data(), static_cast<std::streamsize>(file.size())))
+      throw IoError(path + ": cannot read all of its " + std::to_string(bytes) + " bytes");
+    return load_legacy(file, path, opts);
+  }
+  in.close();
   int code = 0;
   ZipPtr zip(zip_open(path.c_str(), ZIP_RDONLY, &code));
   if (!zip) {
@@ -790,6 +1022,8 @@ TensorDict load_torch_checkpoint_from_memory(const void* data, std::size_t size,
                                              const std::string& source,
                                              const CheckpointOptions& opts) {
   if (size == 0) throw FormatError(source + ": empty, not a torch.save checkpoint");
+  const std::string_view bytes(static_cast<const char*>(data), size);
+  if (legacy_magic_length(bytes) > 0) return load_legacy(bytes, source, opts);
   ZipError err;
   ZipSourcePtr src(zip_source_buffer_create(data, size, 0, err.get()));
   if (!src) throw IoError(source + ": " + zip_error_strerror(err.get()));
@@ -797,6 +1031,11 @@ TensorDict load_torch_checkpoint_from_memory(const void* data, std::size_t size,
   if (!zip) open_failed(err, source, size >= 4 && std::memcmp(data, "PK\3\4", 4) == 0, false);
   src.release();  // the archive owns its source once opened
   return load_archive(Archive{std::move(zip), source, size, {}}, opts);
+}
+
+bool looks_like_torch_checkpoint(const void* head, std::size_t size) {
+  const std::string_view h(static_cast<const char*>(head), size);
+  return h.substr(0, 4) == std::string_view("PK\3\4", 4) || legacy_magic_length(h) > 0;
 }
 
 }  // namespace dubkit

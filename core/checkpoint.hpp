@@ -1,9 +1,18 @@
-// Reader for PyTorch checkpoints (`torch.save` zip format, .pt/.pth) without Python.
+// Reader for PyTorch checkpoints (`torch.save`, .pt/.pth/.model) without Python, in both of
+// torch.save's formats, told apart by content:
+//   zip     the default since PyTorch 1.6: <name>/data.pkl and one <name>/data/<key> entry per
+//           storage (libzip);
+//   legacy  older files and `_use_new_zipfile_serialization=False`: a few pickles back to back
+//           (magic number, format version 1001, sys_info, the object, the storage keys), then
+//           each storage as an int64 element count and its raw little-endian elements. Files
+//           pickled by Python 2 (str keys as byte strings, OrderedDicts rebuilt from a list of
+//           pairs) are read too; the tar-based format of the first PyTorch releases is not.
 //
 // Debian's LibTorch 1.13 `torch::pickle_load` rejects real state dicts ("Expected GenericDict
-// but got None" on an OrderedDict), so this is a small strict reader of the zip container
-// (libzip) and of the pickle subset torch.save emits for state dicts. Any opcode or global
-// outside that subset is a FormatError naming it: nothing from the file is ever executed.
+// but got None" on an OrderedDict), so this is a small strict reader of both containers and of
+// the pickle subset torch.save emits for state dicts. Any opcode or global outside that subset
+// is a FormatError naming it: nothing from the file is ever executed. Every count and size is
+// checked against the bytes that really are there before anything is allocated or read.
 //
 // Thread safety: the functions are reentrant; they share no state.
 #pragma once
@@ -25,8 +34,9 @@ struct CheckpointOptions {
 // under "generator", "model_state", "state_dict" or "model"; a leading "module." (from
 // DataParallel) is stripped from every name. Non-tensor entries (step counters, optimizer
 // hyper-parameters) are skipped. Names keep state-dict order.
-// Throws IoError when the file cannot be read, FormatError naming `path` when it is not a
-// well-formed torch.save zip or uses pickle features outside the supported subset.
+// Throws IoError when the file cannot be read, FormatError naming `path` (and, for a legacy
+// file, the byte offset) when it is not a well-formed torch.save file of either format, uses
+// pickle features outside the supported subset, or has bytes after its last storage.
 TensorDict load_torch_checkpoint(const std::string& path, const CheckpointOptions& opts = {});
 
 // The same on bytes already in memory; `source` names them in error messages. Used by the
@@ -34,6 +44,10 @@ TensorDict load_torch_checkpoint(const std::string& path, const CheckpointOption
 TensorDict load_torch_checkpoint_from_memory(const void* data, std::size_t size,
                                              const std::string& source,
                                              const CheckpointOptions& opts = {});
+
+// True when `head`, the first bytes of a file (32 suffice), start like a torch.save
+// checkpoint of either format. load_weight_file tells checkpoints from safetensors with it.
+bool looks_like_torch_checkpoint(const void* head, std::size_t size);
 
 // Folds weight-norm pairs in place (see CheckpointOptions::fold_weight_norm). Throws
 // FormatError when a pair is incomplete or the shapes disagree.

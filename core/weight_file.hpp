@@ -1,5 +1,5 @@
-// Any weight file dubkit reads, told apart by content: a torch.save checkpoint (zip) or
-// safetensors.
+// Any weight file dubkit reads, told apart by content: a torch.save checkpoint (zip or legacy
+// format) or safetensors.
 #pragma once
 
 #include <map>

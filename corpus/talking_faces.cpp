@@ -29,8 +29,10 @@ namespace {
 // little: a few seconds hold several words.
 constexpr double kMaxClipSeconds = 8.0;
 
+}  // namespace
+
 // Identity seeds per split, disjoint: train faces never appear in val or test clips.
-std::uint64_t identity_for(const TalkingFacesOptions& o, const CorpusUtterance& u) {
+std::uint64_t talking_face_identity(const TalkingFacesOptions& o, const CorpusUtterance& u) {
   const int val = std::max(1, o.identities / 10), test = std::max(1, o.identities / 10);
   const int train = std::max(1, o.identities - val - test);
   const std::uint64_t h = stable_hash(u.id, o.seed);
@@ -40,10 +42,9 @@ std::uint64_t identity_for(const TalkingFacesOptions& o, const CorpusUtterance& 
   return stable_hash("identity", o.seed) + base + h % pool;
 }
 
-// Renders the clip's frames and muxes its audio: frame i, shown at i / fps, has the mouth of the
-// phones at that instant.
-void render_clip(const TalkingFacesOptions& o, const CorpusUtterance& u, std::uint64_t identity_seed, const Waveform& audio,
-                 const std::string& path) {
+// Frame i, shown at i / fps, has the mouth of the phones at that instant.
+void render_talking_face(const TalkingFacesOptions& o, const CorpusUtterance& u, std::uint64_t identity_seed,
+                         const Waveform& audio, const std::string& path) {
   const FaceIdentity id = FaceIdentity::random(identity_seed);
   std::vector<TimedPhone> phones;
   for (const PhoneSpan& p : u.phones) phones.push_back({p.phone, p.start, p.end});
@@ -58,6 +59,8 @@ void render_clip(const TalkingFacesOptions& o, const CorpusUtterance& u, std::ui
   }
   writer.finish();
 }
+
+namespace {
 
 // Decodes the clip as inference would see it and stores its aligned crops, stacked.
 void prepare_clip(const TalkingFacesOptions& o, const FaceDetector& detector, const LandmarkModel& landmarks,
@@ -125,7 +128,7 @@ TalkingFacesReport build_talking_faces(const TalkingFacesOptions& o, const std::
   int done = 0;
   for (const CorpusUtterance& u : utterances) {
     FaceClip c;
-    c.identity = identity_for(o, u);
+    c.identity = talking_face_identity(o, u);
     c.id = u.id + "_f" + std::to_string(c.identity % 100000);
     c.split = u.split;
     c.utterance = u.id;
@@ -135,7 +138,7 @@ TalkingFacesReport build_talking_faces(const TalkingFacesOptions& o, const std::
     c.face_size = o.face_size;
     c.fps = o.fps;
     const Waveform audio = read_mono(o.corpus_dir + "/" + u.path);
-    render_clip(o, u, c.identity, audio, o.out_dir + "/" + c.video);
+    render_talking_face(o, u, c.identity, audio, o.out_dir + "/" + c.video);
     prepare_clip(o, detector, landmarks, o.out_dir + "/" + c.video, o.out_dir + "/" + c.crops, c);
     rep.frames += static_cast<long>(c.times.size());
     rep.tracked += std::count(c.valid.begin(), c.valid.end(), true);

@@ -24,6 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "audio/waveform.hpp"
+#include "corpus/manifest.hpp"
+
 namespace dubkit {
 
 struct FaceClip {
@@ -64,6 +67,14 @@ struct TalkingFacesReport {
   long tracked = 0;           // frames where the tracker found the face
   double seconds = 0;         // audio seconds
 };
+
+// The pieces build_talking_faces uses for one clip, for other data sets of synthetic faces
+// (`dubkit sync make-set`): the identity seed of an utterance (from its split's pool of
+// `opts.identities`, so held-out utterances get held-out faces), and the clip rendered at
+// opts' size and rate with `audio` muxed in.
+std::uint64_t talking_face_identity(const TalkingFacesOptions& opts, const CorpusUtterance& u);
+void render_talking_face(const TalkingFacesOptions& opts, const CorpusUtterance& u, std::uint64_t identity,
+                         const Waveform& audio, const std::string& path);
 
 TalkingFacesReport build_talking_faces(const TalkingFacesOptions& opts,
                                        const std::function<void(int done, int total)>& progress = {});

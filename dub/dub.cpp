@@ -308,7 +308,8 @@ DubReport dub_video(const DubOptions& o, const AuthorizedVoice& voice, const Sig
   l.silence_gate = o.silence_gate;
   l.composite = o.composite;
   l.label = o.label;
-  SyncFrames sync_frames;  // the expert's input, gathered as frames are composited
+  const std::unique_ptr<SyncJudge> judge = load_sync_judge(o.sync_expert);
+  SyncFrames sync_frames(*judge);  // the expert's input, embedded as frames are composited
   l.on_frame = [&](const cv::Mat& bgr, const Landmarks* landmarks, double pts) { sync_frames.add(bgr, landmarks, pts); };
   const LipSyncVideoReport lr = lipsync_video(l, [&](long done, long total) {
     progress("lipsync", double(done) / std::max(1L, total));
@@ -324,8 +325,7 @@ DubReport dub_video(const DubOptions& o, const AuthorizedVoice& voice, const Sig
   t0 = Clock::now();
   progress("sync", 0);
   if (lr.frames_changed > 0) {
-    SyncNet expert = load_sync_expert(o.sync_expert);
-    const SyncScore s = score_sync_frames(sync_frames, info.fps, read_mono(dialogue_path), expert, {}, o.output);
+    const SyncScore s = score_sync_frames(sync_frames, info.fps, read_mono(dialogue_path), {}, o.output);
     r.synced = true;
     r.sync_offset = s.offset;
     r.sync_confidence = s.confidence;

@@ -186,8 +186,7 @@ DubCheckReport check_dub(const DubCheckOptions& o) {
     r.worst_overrun = std::max(r.worst_overrun, best);
   }
 
-  SyncNet expert = load_sync_expert(o.sync_expert);
-  const SyncScore s = score_sync(o.dubbed, expert);
+  const SyncScore s = score_sync(o.dubbed, *load_sync_judge(o.sync_expert));
   r.sync_offset = s.offset;
   r.sync_confidence = s.confidence;
 

@@ -1,15 +1,16 @@
 #include "lipsync/sync_score.hpp"
 
+#include <torch/torch.h>
+
 #include <algorithm>
 #include <cmath>
+#include <deque>
+#include <set>
 
 #include "audio/io.hpp"
-#include "audio/mel_preset.hpp"
 #include "audio/resample.hpp"
-#include "core/error.hpp"
-#include "faces/alignment.hpp"
+#include "core/worker_stage.hpp"
 #include "faces/tracker.hpp"
-#include "lipsync/inputs.hpp"
 #include "video/video_reader.hpp"
 
 namespace dubkit {
@@ -38,8 +39,9 @@ void summarize(SyncScore& s, int max_offset) {
                                      [](double a, double b) { return std::isfinite(a) && (!std::isfinite(b) || a < b); });
   s.offset = static_cast<int>(best - s.distances.begin()) - max_offset;
   s.min_distance = *best;
-  std::nth_element(finite.begin(), finite.begin() + finite.size() / 2, finite.end());
-  const double median = finite[finite.size() / 2];
+  // The lower middle for an even count, as torch.median takes it in the public evaluation.
+  std::nth_element(finite.begin(), finite.begin() + (finite.size() - 1) / 2, finite.end());
+  const double median = finite[(finite.size() - 1) / 2];
   s.confidence = median - s.min_distance;
   // NaN when no face window has audio at offset 0 (speech shorter than the face's first window).
   s.confidence_at_zero = median - s.distances[max_offset];
@@ -51,6 +53,15 @@ void check(const SyncScoreOptions& o) {
 }
 
 }  // namespace
+
+const char* failure_name(SyncFailure f) {
+  switch (f) {
+    case SyncFailure::no_audio: return "no_audio";
+    case SyncFailure::no_face: return "no_face";
+    case SyncFailure::too_short: return "too_short";
+  }
+  return "?";
+}
 
 SyncScore sync_over(const SyncScore& s, double from, double to) {
   SyncScore r;
@@ -75,27 +86,67 @@ std::pair<double, int> window_sync(const SyncScore& s, std::size_t window) {
   return {one.confidence, one.offset};
 }
 
-void SyncFrames::add(const cv::Mat& bgr, const Landmarks* landmarks, double pts) {
-  times_.push_back(pts);
-  torch::Tensor half;
-  if (landmarks) {
-    const cv::Mat crop = warp_to_crop(bgr, align_face(*landmarks, 96));
-    // from_blob over `crop`, alive until clone() has copied its lower half.
-    half = torch::from_blob(crop.data, {96, 96, 3}, torch::kUInt8).narrow(0, 48, 48).permute({2, 0, 1}).clone();
+// The last frames() crops, the windows found so far and a worker embedding them in batches.
+struct SyncFrames::Impl {
+  Impl(SyncJudge& j, int b)
+      : judge(j), batch(std::max(1, b)), worker(
+                                             [this](torch::Tensor& windows) {
+                                               torch::InferenceMode inference;  // thread-local: set on the worker
+                                               embedded.push_back(judge.embed_faces(windows));
+                                             },
+                                             2) {}
+  void flush() {
+    if (pending.empty()) return;
+    worker.push(torch::stack(pending));
+    pending.clear();
   }
-  halves_.push_back(half);
+  SyncJudge& judge;
+  int batch;
+  std::deque<torch::Tensor> recent;    // crops of the last frames() frames, undefined where no face
+  std::vector<torch::Tensor> pending;  // complete windows [frames, C, H, W] not yet pushed
+  std::vector<long> starts;            // first frame of each complete window
+  long face_frames = 0;
+  bool finished = false;
+  std::vector<torch::Tensor> embedded;  // written by the worker only, read after finish()
+  WorkerStage<torch::Tensor> worker;    // last member: its thread stops before the rest is destroyed
+};
+
+SyncFrames::SyncFrames(SyncJudge& judge, int batch) : impl_(std::make_unique<Impl>(judge, batch)) {}
+SyncFrames::~SyncFrames() = default;
+
+void SyncFrames::add(const cv::Mat& bgr, const Landmarks* landmarks, double pts) {
+  Impl& m = *impl_;
+  if (m.finished) throw std::logic_error("SyncFrames::add after scoring");
+  times_.push_back(pts);
+  m.recent.push_back(landmarks ? m.judge.crop(bgr, *landmarks) : torch::Tensor());
+  if (landmarks) ++m.face_frames;
+  const int n = m.judge.frames();
+  if (static_cast<int>(m.recent.size()) > n) m.recent.pop_front();
+  if (static_cast<int>(m.recent.size()) < n) return;
+  for (const torch::Tensor& c : m.recent)
+    if (!c.defined()) return;
+  m.starts.push_back(size() - n);
+  m.pending.push_back(torch::stack(std::vector<torch::Tensor>(m.recent.begin(), m.recent.end())));
+  if (static_cast<int>(m.pending.size()) >= m.batch) m.flush();
 }
 
-SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreOptions& o) {
+SyncScore score_sync(const std::string& video, SyncJudge& judge, const SyncScoreOptions& o) {
+  check(o);  // before the models load
+  return score_sync(video, judge, o, FaceDetector(), LandmarkModel());
+}
+
+SyncScore score_sync(const std::string& video, SyncJudge& judge, const SyncScoreOptions& o, const FaceDetector& detector,
+                     const LandmarkModel& landmarks) {
   check(o);  // before the video is decoded
-  Waveform speech = o.audio.empty() ? read_audio_track(video, 16000) : read_mono(o.audio);
   VideoReader reader(video);
-  const FaceDetector detector;
-  const LandmarkModel landmarks;
+  if (o.audio.empty() && !reader.info().has_audio)
+    throw SyncUnscorable(SyncFailure::no_audio, "sync score: " + video + " has no audio track (give --audio)");
+  Waveform speech = o.audio.empty() ? read_audio_track(video, 16000) : read_mono(o.audio);
   FaceTrackerOptions to;
   if (reader.info().fps > 0) to.fps = reader.info().fps;
   FaceTracker tracker(detector, landmarks, to);
-  SyncFrames frames;
+  SyncFrames frames(judge, o.batch);
+  std::set<int> tracks;
   int target = o.face;
   VideoFrame f;
   while (reader.read(f)) {
@@ -103,85 +154,91 @@ SyncScore score_sync(const std::string& video, SyncNet& expert, const SyncScoreO
     const auto faces = tracker.update(f.bgr);
     for (const TrackedFace& face : faces) {
       if (!face.valid) continue;
+      tracks.insert(face.track);
       if (target < 0) target = face.track;
       if (face.track == target) found = &face.landmarks;
     }
     frames.add(f.bgr, found, f.pts);
   }
-  return score_sync_frames(frames, reader.info().fps, speech, expert, o, video);
+  SyncScore s = score_sync_frames(frames, reader.info().fps, speech, o, video);
+  s.faces = static_cast<long>(tracks.size());
+  return s;
 }
 
-SyncScore score_sync_frames(const SyncFrames& frames, double fps, const Waveform& speech, SyncNet& expert,
-                            const SyncScoreOptions& o, const std::string& video) {
+SyncScore score_sync_frames(SyncFrames& frames, double fps, const Waveform& speech, const SyncScoreOptions& o,
+                            const std::string& video) {
   check(o);
+  SyncFrames::Impl& m = *frames.impl_;
+  m.flush();
+  m.finished = true;
+  m.worker.finish();
   torch::InferenceMode inference;  // no autograd bookkeeping at all (faster than NoGradGuard)
-  expert->eval();
-  const int frames_per_window = expert->config().frames;
-  const FeatureMatrix mel = MelAnalyzer(mel_preset(expert->config().mel_preset)).compute(shifted(speech, o.audio_shift));
-  if (mel.cols < kMelWindow) throw InvalidArgument("sync score: " + video + ": less than 0.2 s of audio");
+  SyncJudge& judge = m.judge;
   SyncScore s;
+  s.model = judge.name();
   s.fps = fps > 0 ? fps : 25.0;
   s.frames = frames.size();
-  const std::vector<torch::Tensor>& halves = frames.halves_;
+  s.face_frames = m.face_frames;
+  s.windows = static_cast<long>(m.starts.size());
+  if (m.starts.empty() && s.frames < judge.frames())
+    throw SyncUnscorable(SyncFailure::too_short, "sync score: " + video + ": " + std::to_string(s.frames) +
+                                                     " frames, fewer than one window of " + std::to_string(judge.frames()));
+  if (m.starts.empty())
+    throw SyncUnscorable(SyncFailure::no_face, "sync score: " + video + ": no " + std::to_string(judge.frames()) +
+                                                   " consecutive frames with a tracked face (" +
+                                                   std::to_string(s.face_frames) + " of " + std::to_string(s.frames) +
+                                                   " frames have one)");
+  const FeatureMatrix features = judge.features(shifted(speech, o.audio_shift));
   const std::vector<double>& times = frames.times_;
-  // Face windows: frames t .. t+4 all tracked.
-  std::vector<long> starts;
-  for (long t = 0; t + frames_per_window <= s.frames; ++t) {
-    bool ok = true;
-    for (int k = 0; k < frames_per_window && ok; ++k) ok = halves[t + k].defined();
-    if (ok) starts.push_back(t);
-  }
-  if (starts.empty())
-    throw InvalidArgument("sync score: " + video + ": no " + std::to_string(frames_per_window) +
-                          " consecutive frames with a tracked face");
-  s.windows = static_cast<long>(starts.size());
+  const torch::Tensor fe = torch::cat(m.embedded);
 
-  // Face embeddings per window, audio embeddings per frame position t + d (times extrapolated
-  // past the ends at the clip's frame rate; windows outside the audio are skipped).
+  // Audio embeddings per frame position t + d (times extrapolated past the ends at the clip's
+  // frame rate). Positions whose audio window is not covered are left out, or count as a zero
+  // embedding when the judge pads edges.
   const double dt = 1.0 / s.fps;
   auto time_of = [&](long i) { return i < 0 ? times.front() + i * dt : i >= s.frames ? times.back() + (i - s.frames + 1) * dt : times[i]; };
-  std::vector<torch::Tensor> face_emb, audio_emb;
-  for (std::size_t b = 0; b < starts.size(); b += o.batch) {
-    std::vector<torch::Tensor> faces;
-    for (std::size_t i = b; i < std::min(starts.size(), b + o.batch); ++i) {
-      std::vector<torch::Tensor> w;
-      for (int k = 0; k < frames_per_window; ++k) w.push_back(halves[starts[i] + k]);
-      faces.push_back(torch::cat(w, 0));
-    }
-    face_emb.push_back(expert->embed_faces(torch::stack(faces).to(torch::kFloat32).div(255.0)));
-  }
-  const torch::Tensor fe = torch::cat(face_emb);
-  const long first = starts.front() - o.max_offset, last = starts.back() + o.max_offset;
-  std::vector<double> ts;
-  std::vector<bool> inside;
+  const long first = m.starts.front() - o.max_offset, last = m.starts.back() + o.max_offset;
+  std::vector<double> covered;
+  std::vector<long> row_of;  // per position: its row in the audio embeddings, -1 if not covered
   for (long i = first; i <= last; ++i) {
     const double t = time_of(i);
-    const long m = std::lround(t * kMelFramesPerSecond);
-    inside.push_back(m >= 0 && m + kMelWindow <= mel.cols);
-    ts.push_back(std::max(0.0, t));
+    const bool in = judge.covers(features, t);
+    row_of.push_back(in ? static_cast<long>(covered.size()) : -1);
+    if (in) covered.push_back(t);
   }
-  for (std::size_t b = 0; b < ts.size(); b += o.batch) {
-    const std::vector<double> part(ts.begin() + b, ts.begin() + std::min(ts.size(), b + o.batch));
-    audio_emb.push_back(expert->embed_audio(mel_windows(mel, part)));
+  if (covered.empty())
+    throw SyncUnscorable(SyncFailure::too_short, "sync score: " + video + ": the audio covers no face window");
+  std::vector<torch::Tensor> audio_emb;
+  for (std::size_t b = 0; b < covered.size(); b += o.batch) {
+    const std::vector<double> part(covered.begin() + b, covered.begin() + std::min(covered.size(), b + o.batch));
+    audio_emb.push_back(judge.embed_audio(features, part));
   }
-  const torch::Tensor ae = torch::cat(audio_emb);
-  // Every face window against every audio position at once; then each window reads its
-  // offsets' columns.
-  const torch::Tensor all = torch::cdist(fe.unsqueeze(0), ae.unsqueeze(0)).squeeze(0).to(torch::kFloat64).contiguous();
+  torch::Tensor ae = torch::cat(audio_emb);
+  if (judge.pads_edges()) ae = torch::cat({ae, torch::zeros({1, ae.size(1)})});  // the zero row
+  const long zero_row = judge.pads_edges() ? ae.size(0) - 1 : -1;
+  // Every face window against every audio embedding at once; then each window reads its
+  // offsets' columns. |face + 1e-6 - audio| is torch's pairwise_distance with its default eps,
+  // which the public evaluation uses.
+  constexpr int64_t kNoMatmul = 2;  // cdist's exact difference-based mode, not |a|^2 + |b|^2 - 2ab
+  const torch::Tensor all =
+      torch::cdist((fe + 1e-6).unsqueeze(0), ae.unsqueeze(0), 2.0, kNoMatmul).squeeze(0).to(torch::kFloat64).contiguous();
   const auto dist = all.accessor<double, 2>();
   const int offsets = 2 * o.max_offset + 1;
-  for (std::size_t w = 0; w < starts.size(); ++w) {
+  for (std::size_t w = 0; w < m.starts.size(); ++w) {
     std::vector<double> row(offsets, std::nan(""));
+    // The public evaluation scores only windows whose own audio (d = 0) exists.
+    if (judge.pads_edges() && row_of[m.starts[w] - first] < 0) continue;
     for (int d = -o.max_offset; d <= o.max_offset; ++d) {
-      const long a = starts[w] + d - first;
-      if (inside[a]) row[d + o.max_offset] = dist[static_cast<long>(w)][a];
+      const long a = row_of[m.starts[w] + d - first];
+      if (a >= 0 || zero_row >= 0) row[d + o.max_offset] = dist[static_cast<long>(w)][a >= 0 ? a : zero_row];
     }
-    s.window_times.push_back(times[starts[w]]);
+    s.window_times.push_back(times[m.starts[w]]);
     s.window_distances.push_back(std::move(row));
   }
   const SyncScore all_windows = sync_over(s, -INFINITY, INFINITY);
   if (std::isnan(all_windows.confidence))
-    throw InvalidArgument("sync score: " + video + ": the audio does not cover any face window");
+    throw SyncUnscorable(SyncFailure::too_short, "sync score: " + video + ": the audio covers no face window");
+  s.windows = all_windows.windows;
   s.offset = all_windows.offset;
   s.confidence = all_windows.confidence;
   s.confidence_at_zero = all_windows.confidence_at_zero;

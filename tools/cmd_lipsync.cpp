@@ -1,4 +1,4 @@
-// dubkit lipsync | sync score | sync eval | faces
+// dubkit lipsync | faces
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -9,16 +9,12 @@
 #include "lipsync/face_tracks.hpp"
 #include "lipsync/lipsync_video.hpp"
 #include "lipsync/model_files.hpp"
-#include "lipsync/sync_score.hpp"
 #include "provenance/publish.hpp"
 #include "provenance/render_log.hpp"
 #include "tools/commands.hpp"
-#include "train/lipsync_eval.hpp"
 
 namespace dubkit::cli {
 namespace {
-
-void register_sync_eval(CLI::App* sync);
 
 void register_lipsync_command(CLI::App& app) {
   struct Opts {
@@ -104,106 +100,6 @@ void register_lipsync_command(CLI::App& app) {
   });
 }
 
-void register_sync(CLI::App& app) {
-  auto* sync = app.add_subcommand("sync", "Audio-visual sync of talking faces");
-  sync->require_subcommand(1);
-  struct Opts {
-    std::string video, expert;
-    SyncScoreOptions s;
-    bool json = false;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = sync->add_subcommand("score", "Estimate the audio-video offset of a talking face with the SyncNet expert");
-  cmd->add_option("video", o->video, "Video with a face and an audio track")->required();
-  cmd->add_option("--audio", o->s.audio, "Judge this speech instead of the video's own audio track");
-  cmd->add_option("--shift", o->s.audio_shift, "Seconds added to the audio's timing before judging (positive: later)")->capture_default_str();
-  cmd->add_option("--expert", o->expert, std::string("Sync expert (default: models/") + kDefaultSyncExpert + ")");
-  cmd->add_option("--max-offset", o->s.max_offset, "Frames searched either side")->capture_default_str();
-  cmd->add_option("--face", o->s.face, "Track id; -1 = the largest face")->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print the result as JSON");
-  cmd->footer("offset: frames by which the audio lags the video (positive: the sound comes late).\n"
-              "Example: dubkit sync score dubbed.mp4 --json");
-  cmd->callback([o] {
-    SyncNet expert = load_sync_expert(model_path(o->expert, kDefaultSyncExpert, "--expert"));
-    const SyncScore r = score_sync(o->video, expert, o->s);
-    if (o->json) {
-      print_json({{"video", o->video}, {"offset", r.offset}, {"confidence", r.confidence},
-                  {"confidence_at_zero", r.confidence_at_zero}, {"min_distance", r.min_distance},
-                  {"distances", r.distances}, {"frames", r.frames}, {"windows", r.windows}, {"fps", r.fps}});
-      return;
-    }
-    std::printf("offset %+d frames (%+.0f ms), confidence %.3f (at 0: %.3f), %ld windows\n", r.offset,
-                1000.0 * r.offset / r.fps, r.confidence, r.confidence_at_zero, r.windows);
-  });
-  register_sync_eval(sync);
-}
-
-void register_sync_eval(CLI::App* sync) {
-  struct Opts {
-    LipSyncEvalOptions e;
-    bool json = false;
-    bool no_gate = false;
-  };
-  auto o = std::make_shared<Opts>();
-  auto* cmd = sync->add_subcommand("eval", "Re-drive held-out talking-face clips with other speech and measure the output's sync");
-  cmd->add_option("--faces", o->e.faces_dir, "Talking-face clips (dubkit corpus faces)")->required();
-  cmd->add_option("--corpus", o->e.corpus_dir, "The audio corpus they were made from")->required();
-  cmd->add_option("--out", o->e.out_dir, "Directory for the re-driven MP4s")->required();
-  cmd->add_option("--model", o->e.model, std::string("Generator (default: models/") + kDefaultLipSync + ")");
-  cmd->add_option("--expert", o->e.expert, std::string("Sync expert (default: models/") + kDefaultSyncExpert + ")");
-  cmd->add_option("--split", o->e.split, "Clips of this split")->capture_default_str();
-  cmd->add_option("--clips", o->e.clips, "Number of clips")->capture_default_str();
-  cmd->add_option("--closed-gap", o->e.closed_gap, "Inner-lip gap / face height below which a mouth is closed (0: calibrated on the "
-                                                   "original clips' mouths drawn closed)")
-      ->capture_default_str();
-  cmd->add_option("--threads", o->e.threads, "LibTorch threads of the generator")->capture_default_str();
-  cmd->add_flag("--no-silence-gate", o->no_gate, "Measure with lipsync's silence gate off (the generator's own mouth in pauses)");
-  cmd->add_flag("--json", o->json, "Print the report as JSON");
-  cmd->footer("Example: dubkit sync eval --faces faces --corpus corpus --out /tmp/sync_eval --clips 10 --json");
-  cmd->callback([o] {
-    o->e.model = model_path(o->e.model, kDefaultLipSync, "--model");
-    o->e.silence_gate = !o->no_gate;
-    o->e.expert = model_path(o->e.expert, kDefaultSyncExpert, "--expert");
-    Progress progress("sync eval", o->e.clips, !o->json);
-    const LipSyncEvalReport r = evaluate_lipsync(o->e, [&](int done, int) { progress.update(done); });
-    progress.done();
-    auto mouth = [](const MouthMeasures& m) {
-      return nlohmann::ordered_json{{"envelope_peak_lag", m.envelope_peak_lag}, {"envelope_peak_corr", m.envelope_peak_corr},
-                                    {"envelope_corr_at_zero", m.envelope_corr_at_zero}, {"pause_frames", m.pause_frames},
-                                    {"pause_closed", m.pause_closed}};
-    };
-    nlohmann::ordered_json clips = nlohmann::ordered_json::array();
-    for (const auto& c : r.clips)
-      clips.push_back({{"video", c.video}, {"speech", c.speech}, {"offset", c.offset}, {"confidence", c.confidence},
-                       {"confidence_at_zero", c.confidence_at_zero}, {"shifted_confidence_at_zero", c.shifted_confidence_at_zero},
-                       {"redriven", mouth(c.redriven)}, {"original", mouth(c.original)}});
-    const nlohmann::ordered_json j{{"clips", r.clips.size()}, {"offset_within_1", r.offset_within_1},
-                                   {"confidence_at_zero", r.confidence_at_zero},
-                                   {"shifted_confidence_at_zero", r.shifted_confidence_at_zero},
-                                   {"envelope_lag_within_1", r.envelope_lag_within_1},
-                                   {"envelope_corr_at_zero", r.envelope_corr_at_zero}, {"pause_closed", r.pause_closed},
-                                   {"pause_frames", r.pause_frames},
-                                   {"original_envelope_corr_at_zero", r.original_envelope_corr_at_zero},
-                                   {"closed_threshold", r.closed_threshold}, {"open_read_as_closed", r.open_read_as_closed},
-                                   {"calibration_closed_frames", r.calibration_closed_frames},
-                                   {"calibration_open_frames", r.calibration_open_frames},
-                                   {"per_clip", clips}};
-    if (o->json) {
-      print_json(j);
-      return;
-    }
-    std::printf("%zu clips: offset within 1 frame %.0f%%, confidence at 0 %.3f (original shifted 5 frames: %.3f)\n"
-                "mouth vs speech envelope: peak lag within 1 frame %.0f%%, correlation at 0 %.3f\n"
-                "pauses over 200 ms: mouth closed in %.0f%% of %ld frames\n"
-                "original clips with their own speech: correlation at 0 %.3f\n"
-                "closed: opening below %.4f (95%% of %ld mouths drawn closed; %.1f%% of %ld drawn wide open read as closed)\n",
-                r.clips.size(), 100 * r.offset_within_1, r.confidence_at_zero, r.shifted_confidence_at_zero,
-                100 * r.envelope_lag_within_1, r.envelope_corr_at_zero, 100 * r.pause_closed, r.pause_frames,
-                r.original_envelope_corr_at_zero, r.closed_threshold, r.calibration_closed_frames,
-                100 * r.open_read_as_closed, r.calibration_open_frames);
-  });
-}
-
 void register_faces(CLI::App& app) {
   struct Opts {
     std::string video, preview;
@@ -255,7 +151,6 @@ void register_faces(CLI::App& app) {
 
 void register_lipsync(CLI::App& app) {
   register_lipsync_command(app);
-  register_sync(app);
   register_faces(app);
 }
 

@@ -14,11 +14,12 @@ void register_corpus(CLI::App& app);
 void register_devices(CLI::App& app);  // play, record, devices
 void register_doctor(CLI::App& app);
 void register_dub(CLI::App& app);
-void register_lipsync(CLI::App& app);  // lipsync, sync score, faces
+void register_lipsync(CLI::App& app);  // lipsync, faces
 void register_models(CLI::App& app);
 void register_review(CLI::App& app);  // review
 void register_say(CLI::App& app);
 void register_synth(CLI::App& app);
+void register_sync(CLI::App& app);  // sync score, batch, shift, make-set, eval, redrive
 void register_text(CLI::App& app);
 void register_train(CLI::App& app);
 void register_train_syncnet(CLI::App* train);  // train syncnet

@@ -162,16 +162,16 @@ double percentile(std::vector<double> v, double p) {
 }  // namespace
 
 LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::function<void(int, int)>& progress) {
-  if (o.clips < 1) throw InvalidArgument("sync eval: --clips must be at least 1");
+  if (o.clips < 1) throw InvalidArgument("sync redrive: --clips must be at least 1");
   fs::create_directories(o.out_dir);
   std::map<std::string, CorpusUtterance> utterances;
   for (CorpusUtterance& u : read_manifest(o.corpus_dir)) utterances.emplace(u.id, std::move(u));
   std::vector<FaceClip> clips;
   for (FaceClip& c : read_face_clips(o.faces_dir))
     if (c.split == o.split) clips.push_back(std::move(c));
-  if (clips.size() < 2) throw InvalidArgument("sync eval: " + o.faces_dir + " has fewer than 2 " + o.split + " clips");
+  if (clips.size() < 2) throw InvalidArgument("sync redrive: " + o.faces_dir + " has fewer than 2 " + o.split + " clips");
   const int n = std::min<int>(o.clips, static_cast<int>(clips.size()));
-  SyncNet expert = load_sync_expert(o.expert);
+  const std::unique_ptr<SyncJudge> expert = load_sync_judge(o.expert);
   LipSyncEvalReport rep;
   std::vector<std::vector<double>> pause_openings(n);
   std::vector<double> openings, drawn_closed, drawn_open;
@@ -200,13 +200,13 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
     lo.silence_gate = o.silence_gate;
     lipsync_video(lo);
 
-    const SyncScore out_score = score_sync(lo.output, expert);
+    const SyncScore out_score = score_sync(lo.output, *expert);
     r.offset = out_score.offset;
     r.confidence = out_score.confidence;
     r.confidence_at_zero = out_score.confidence_at_zero;
     SyncScoreOptions shifted;
     shifted.audio_shift = kShiftFrames / clip.fps;
-    r.shifted_confidence_at_zero = score_sync(r.video, expert, shifted).confidence_at_zero;
+    r.shifted_confidence_at_zero = score_sync(r.video, *expert, shifted).confidence_at_zero;
 
     r.redriven = measure_mouth(lo.output, speech, timing, pause_openings[k], openings);
     const auto own = utterances.find(clip.utterance);
@@ -242,7 +242,7 @@ LipSyncEvalReport evaluate_lipsync(const LipSyncEvalOptions& o, const std::funct
   rep.calibration_open_frames = static_cast<long>(drawn_open.size());
   rep.closed_threshold = o.closed_gap > 0 ? o.closed_gap : percentile(drawn_closed, 0.95);
   if (!(rep.closed_threshold > 0))
-    throw InvalidArgument("sync eval: no frame of the original clips has a mouth drawn closed; set --closed-gap");
+    throw InvalidArgument("sync redrive: no frame of the original clips has a mouth drawn closed; set --closed-gap");
   long closed = 0;
   for (int k = 0; k < n; ++k) {
     for (double v : pause_openings[k]) rep.clips[k].redriven.pause_closed += v < rep.closed_threshold;

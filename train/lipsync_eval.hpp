@@ -1,4 +1,4 @@
-// `dubkit sync eval`: how well `dubkit lipsync` re-drives held-out synthetic clips with other
+// `dubkit sync redrive`: how well `dubkit lipsync` re-drives held-out synthetic clips with other
 // speech, measured by the expert and by dlib landmarks on the output video:
 //   - the expert's offset of each output (want 0 +/- 1 frame) and its confidence at offset 0,
 //     against the same clip with its original audio shifted by 5 frames;

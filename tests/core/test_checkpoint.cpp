@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/weight_file.hpp"
 
 using dubkit::CheckpointOptions;
 using dubkit::DType;
@@ -28,6 +29,7 @@ using dubkit::TensorDict;
 namespace {
 
 const std::string kFixtures = DUBKIT_FIXTURES_DIR;
+const std::string kTestData = DUBKIT_TEST_DATA_DIR;  // tests/data
 
 struct Fixture {
   const char* checkpoint;
@@ -166,12 +168,13 @@ class Pickle {
     s_ += 't';
     return *this;
   }
-  // _rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())
+  // _rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict()); `pid_tail` is
+  // appended to the persistent id (a legacy file's view_metadata: "N").
   Pickle& tensor(const std::string& storage_type, const std::string& key, std::int32_t numel,
                  std::int32_t offset, const std::vector<std::int32_t>& size,
-                 const std::vector<std::int32_t>& stride) {
+                 const std::vector<std::int32_t>& stride, const std::string& pid_tail = "") {
     global("torch._utils", "_rebuild_tensor_v2").raw("((").str("storage");
-    global("torch", storage_type).str(key).str("cpu").num(numel).raw("tQ").num(offset);
+    global("torch", storage_type).str(key).str("cpu").num(numel).raw(pid_tail).raw("tQ").num(offset);
     ints(size).ints(stride).raw("\x89").global("collections", "OrderedDict").raw(")Rt");
     return raw("R");
   }
@@ -376,7 +379,7 @@ TEST_CASE("checkpoint: unreadable and non-zip files", "[checkpoint]") {
 
   const std::string text = (scratch_dir() / "text.pt").string();
   std::ofstream(text) << "this is not a zip archive at all";
-  CHECK_THAT(error_of<FormatError>(text), Catch::Contains("not a zip") && Catch::Contains(text));
+  CHECK_THAT(error_of<FormatError>(text), Catch::Contains("neither a zip") && Catch::Contains(text));
 
   const std::string whole = read_file(kFixtures + "/hifigan_v2_generator.pt");
   const std::string half = (scratch_dir() / "half.pt").string();
@@ -458,5 +461,199 @@ TEST_CASE("checkpoint: hostile or malformed pickles are refused", "[checkpoint]"
     REQUIRE_THROWS_AS(dubkit::load_torch_checkpoint(path), FormatError);
     const std::string msg = error_of<FormatError>(path);
     CHECK_THAT(msg, Catch::Contains(c.message) && Catch::Contains(path));
+  }
+}
+
+// ----------------------------------------------------------------------------- legacy format
+
+namespace {
+
+// tests/data/make_checkpoint_fixtures.py: flat element i of entry k is sin(0.1*(i+1) + k).
+std::vector<float> fixture_pattern(std::size_t n, int k) {
+  std::vector<float> v(n);
+  for (std::size_t i = 0; i < n; ++i)
+    v[i] = static_cast<float>(std::sin(0.1 * static_cast<double>(i + 1) + k));
+  return v;
+}
+
+// A legacy torch.save file: magic number, version 1001, sys_info, `object`, the key list
+// `keys`, then `tail` (the storages: int64 element count and the elements, for each key).
+std::string legacy_file(const std::string& object, const std::string& keys, const std::string& tail,
+                        std::int32_t version = 1001, bool little_endian = true) {
+  const std::string magic("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.", 15);
+  const std::string info =
+      Pickle().raw("}").str("little_endian").raw(little_endian ? "\x88" : "\x89").raw("s").done();
+  return magic + Pickle().num(version).done() + info + object + keys + tail;
+}
+
+std::string le64(std::uint64_t v) {
+  std::string s;
+  for (int i = 0; i < 8; ++i) s += static_cast<char>((v >> (8 * i)) & 0xff);
+  return s;
+}
+
+// {'w': storage "0" as [12]}; the legacy persistent id has a sixth element, here `view`.
+std::string legacy_object(std::int32_t numel = 12, const std::string& view = "N") {
+  return Pickle().raw("}").str("w").tensor("FloatStorage", "0", numel, 0, {12}, {1}, view).raw("s").done();
+}
+std::string key_list(const std::vector<std::string>& keys) {
+  Pickle p;
+  p.raw("](");
+  for (const auto& k : keys) p.str(k);
+  return p.raw("e").done();
+}
+const std::string kTwelveFloats = le64(12) + raw_bytes(iota_floats(12));
+
+template <class E>
+std::string memory_error_of(const std::string& bytes, const std::string& source) {
+  try {
+    dubkit::load_torch_checkpoint_from_memory(bytes.data(), bytes.size(), source);
+  } catch (const E& e) {
+    return e.what();
+  }
+  FAIL("no exception for " << source);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("checkpoint: the legacy and zip fixtures hold the same tensors, those of the formulas",
+          "[checkpoint]") {
+  const std::string legacy_path = kTestData + "/checkpoint_legacy.pt";
+  const std::string zip_path = kTestData + "/checkpoint_zip.pt";
+  const TensorDict legacy = dubkit::load_torch_checkpoint(legacy_path);
+  const TensorDict zip = dubkit::load_torch_checkpoint(zip_path);
+  REQUIRE(names_of(legacy) == std::vector<std::string>{"conv.weight", "conv.bias", "shared.base",
+                                                       "shared.view", "half",
+                                                       "bn.num_batches_tracked"});
+  REQUIRE(names_of(zip) == names_of(legacy));
+  for (std::size_t i = 0; i < legacy.size(); ++i) {
+    INFO(legacy.items()[i].first);
+    CHECK(legacy.items()[i].second.dtype == zip.items()[i].second.dtype);
+    CHECK(legacy.items()[i].second.shape == zip.items()[i].second.shape);
+    CHECK(bytes_of(legacy.items()[i].second) == bytes_of(zip.items()[i].second));
+  }
+  // Exact values: the formulas of make_checkpoint_fixtures.py, float32 from double.
+  CHECK(legacy.at("conv.weight").shape == std::vector<std::int64_t>{2, 3, 2});
+  CHECK(legacy.at("conv.weight").to_float() == fixture_pattern(12, 0));
+  CHECK(legacy.at("conv.bias").to_float() == fixture_pattern(2, 1));
+  const std::vector<float> base = fixture_pattern(20, 2);
+  CHECK(legacy.at("shared.base").shape == std::vector<std::int64_t>{4, 5});
+  CHECK(legacy.at("shared.base").to_float() == base);
+  // base.t()[1:4]: element (r, c) is base[c, r + 1].
+  std::vector<float> view;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) view.push_back(base[static_cast<std::size_t>(c * 5 + r + 1)]);
+  CHECK(legacy.at("shared.view").shape == std::vector<std::int64_t>{3, 4});
+  CHECK(legacy.at("shared.view").to_float() == view);
+  CHECK(legacy.at("half").dtype == DType::F16);
+  CHECK(legacy.at("half").to_float() == std::vector<float>{-1, -0.5f, 0, 0.5f});
+  CHECK(legacy.at("bn.num_batches_tracked").dtype == DType::I64);
+  CHECK(legacy.at("bn.num_batches_tracked").shape.empty());
+  CHECK(bytes_of(legacy.at("bn.num_batches_tracked")) == le64(42));
+
+  // The same through memory and through load_weight_file, which tells the format by content.
+  const std::string bytes = read_file(legacy_path);
+  const TensorDict from_memory =
+      dubkit::load_torch_checkpoint_from_memory(bytes.data(), bytes.size(), "legacy");
+  const TensorDict from_weight_file = dubkit::load_weight_file(legacy_path);
+  REQUIRE(names_of(from_memory) == names_of(legacy));
+  REQUIRE(names_of(from_weight_file) == names_of(legacy));
+  for (std::size_t i = 0; i < legacy.size(); ++i) {
+    CHECK(bytes_of(from_memory.items()[i].second) == bytes_of(legacy.items()[i].second));
+    CHECK(bytes_of(from_weight_file.items()[i].second) == bytes_of(legacy.items()[i].second));
+  }
+  CHECK(dubkit::load_weight_metadata(legacy_path).empty());
+}
+
+TEST_CASE("checkpoint: a legacy file cut at any byte is refused", "[checkpoint]") {
+  const std::string bytes = read_file(kTestData + "/checkpoint_legacy.pt");
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    INFO(n << " of " << bytes.size() << " bytes");
+    REQUIRE_THROWS_AS(dubkit::load_torch_checkpoint_from_memory(bytes.data(), n, "cut"),
+                      FormatError);
+  }
+  const std::string half = (scratch_dir() / "legacy_half.pt").string();
+  std::ofstream(half, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  CHECK_THAT(error_of<FormatError>(half), Catch::Contains(half) && Catch::Contains("byte "));
+}
+
+TEST_CASE("checkpoint: a legacy file whose storages disagree with its pickle is refused",
+          "[checkpoint]") {
+  const std::string bytes = read_file(kTestData + "/checkpoint_legacy.pt");
+  // The fixture's storages: 12 + 2 + 20 floats, 4 halves, 1 long, each after an 8-byte count.
+  const std::size_t data = bytes.size() - (5 * 8 + 12 * 4 + 2 * 4 + 20 * 4 + 4 * 2 + 8);
+  std::uint64_t first = 0;
+  std::memcpy(&first, bytes.data() + data, 8);
+  REQUIRE((first == 12 || first == 2 || first == 20 || first == 4 || first == 1));
+  std::string wrong = bytes;
+  const std::string count = le64(first + 1);
+  wrong.replace(data, 8, count);
+  CHECK_THAT(memory_error_of<FormatError>(wrong, "count.pt"),
+             Catch::Contains("count.pt") && Catch::Contains("byte " + std::to_string(data)) &&
+                 Catch::Contains("holds " + std::to_string(first + 1) + " elements"));
+  wrong.replace(data, 8, le64(~std::uint64_t{0}));
+  CHECK_THAT(memory_error_of<FormatError>(wrong, "huge.pt"),
+             Catch::Contains("holds 18446744073709551615 elements"));
+  CHECK_THAT(memory_error_of<FormatError>(bytes + '\0', "tail.pt"),
+             Catch::Contains("1 bytes after the last storage"));
+}
+
+TEST_CASE("checkpoint: hand-made legacy files, good and hostile", "[checkpoint]") {
+  const std::string good = legacy_file(legacy_object(), key_list({"0"}), kTwelveFloats);
+  const TensorDict d = dubkit::load_torch_checkpoint_from_memory(good.data(), good.size(), "good");
+  CHECK(d.at("w").to_float() == iota_floats(12));
+
+  // As Python 2 pickles a state dict: str keys as SHORT_BINSTRING / BINSTRING, the OrderedDict
+  // rebuilt from a list of [key, value] lists, its _metadata set by BUILD.
+  Pickle py2;
+  py2.global("collections", "OrderedDict").raw("](](").raw(std::string("U\x01w", 3));
+  py2.tensor("FloatStorage", "0", 12, 0, {12}, {1}, "N").raw("ee\x85R");
+  py2.raw("}").raw(std::string("T\x09\0\0\0_metadata", 14)).raw("}sb");
+  const std::string python2 = legacy_file(py2.done(), key_list({"0"}), kTwelveFloats);
+  const TensorDict d2 = dubkit::load_torch_checkpoint_from_memory(python2.data(), python2.size(), "py2");
+  REQUIRE(names_of(d2) == std::vector<std::string>{"w"});
+  CHECK(d2.at("w").to_float() == iota_floats(12));
+
+  struct Case {
+    const char* name;
+    std::string file;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"OrderedDict of a non-pair",
+       legacy_file(Pickle().global("collections", "OrderedDict").raw("](K\x01" "e\x85R").done(), key_list({}), ""),
+       "not a pair"},
+      {"negative BINSTRING", legacy_file(Pickle().raw("T\xff\xff\xff\xff").done(), key_list({}), ""),
+       "negative length"},
+      {"version", legacy_file(legacy_object(), key_list({"0"}), kTwelveFloats, 1000), "not 1001"},
+      {"big-endian", legacy_file(legacy_object(), key_list({"0"}), kTwelveFloats, 1001, false),
+       "big-endian"},
+      {"storage view", legacy_file(legacy_object(12, Pickle().raw("(").str("1").num(0).num(12).raw("t").unfinished().substr(2)),
+                                   key_list({"0"}), kTwelveFloats),
+       "view of another storage"},
+      {"zip-style persistent id", legacy_file(legacy_object(12, ""), key_list({"0"}), kTwelveFloats),
+       "persistent id is not"},
+      {"numel beyond the file", legacy_file(legacy_object(1000000), key_list({"0"}), kTwelveFloats),
+       "more than the file's"},
+      {"numel beyond 4 GiB", legacy_file(legacy_object(0x7fffffff), key_list({"0"}), kTwelveFloats),
+       "declares"},
+      {"unused key", legacy_file(legacy_object(), key_list({"0", "1"}), kTwelveFloats + kTwelveFloats),
+       "no object uses it"},
+      {"unlisted key", legacy_file(legacy_object(), key_list({}), kTwelveFloats),
+       "missing from the storage key list"},
+      {"key listed twice", legacy_file(legacy_object(), key_list({"0", "0"}), kTwelveFloats + kTwelveFloats),
+       "listed twice"},
+      {"key list not a list", legacy_file(legacy_object(), Pickle().raw("}").done(), kTwelveFloats),
+       "not a list"},
+      {"storage cut short", legacy_file(legacy_object(), key_list({"0"}), kTwelveFloats.substr(0, 50)),
+       "truncated"},
+      {"persistent id not a tuple", legacy_file(Pickle().raw("NQ").done(), key_list({}), ""),
+       "persistent id"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    CHECK_THAT(memory_error_of<FormatError>(c.file, "hand.pt"),
+               Catch::Contains(c.message) && Catch::Contains("hand.pt") && Catch::Contains("byte "));
   }
 }

@@ -1,11 +1,13 @@
 // libFuzzer target for the torch.save reader. Every malformed input must end in a dubkit::Error;
 // any other exception, crash, leak or sanitizer report is a finding.
 //
-// An input that starts like a zip is read as it is, which fuzzes the container. Any other input
-// becomes the data.pkl of a small archive with fixed storages, which fuzzes the pickle
-// interpreter: a mutated pickle inside a zip would nearly always just fail the entry's CRC.
-// Seeds: the .pt fixtures and their data.pkl entries; storages "0".."3" below hold 48, 8, 4 and
-// 4 bytes (e.g. 12 floats, 1 long, 2 halves, 2 bfloat16).
+// An input that starts like a torch.save file, zip or legacy format, is read as it is, which
+// fuzzes the containers (and, for the legacy format, whose pickles are not checksummed, the
+// pickle interpreter too). Any other input becomes the data.pkl of a small archive with fixed
+// storages, which fuzzes the pickle interpreter: a mutated pickle inside a zip would nearly
+// always just fail the entry's CRC.
+// Seeds: the .pt fixtures (zip and legacy) and data.pkl entries; storages "0".."3" below hold
+// 48, 8, 4 and 4 bytes (e.g. 12 floats, 1 long, 2 halves, 2 bfloat16).
 #include <zip.h>
 
 #include <cstddef>
@@ -67,7 +69,7 @@ std::vector<std::uint8_t> wrap_pickle(const std::uint8_t* pickle, std::size_t si
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::vector<std::uint8_t> wrapped;
-  if (size < 2 || std::memcmp(data, "PK", 2) != 0) {
+  if ((size < 2 || std::memcmp(data, "PK", 2) != 0) && !dubkit::looks_like_torch_checkpoint(data, size)) {
     wrapped = wrap_pickle(data, size);
     data = wrapped.data();
     size = wrapped.size();

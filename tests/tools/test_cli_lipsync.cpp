@@ -1,20 +1,23 @@
 // End-to-end: dubkit faces, lipsync and sync score on synthetic talking-face clips made here,
 // with tiny random-weight networks (the commands' plumbing, not the models' quality: that is
-// `dubkit sync eval` on the trained defaults, reported in models/lipsync.md).
+// `dubkit sync redrive` on the trained defaults, reported in models/lipsync.md).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "audio/io.hpp"
 #include "faces/synthetic_face.hpp"
 #include "lipsync/model_files.hpp"
 #include "support.hpp"
+#include "sync/csv.hpp"
 #include "tools/cli_support.hpp"
 #include "video/video_reader.hpp"
 #include "video/video_writer.hpp"
@@ -242,4 +245,151 @@ TEST_CASE("sync score reports an offset and confidences", "[e2e][lipsync]") {
   CHECK(std::abs(j["offset"].get<int>()) <= 3);
   CHECK(j["confidence"].get<double>() >= 0);
   CHECK(j["windows"].get<int>() > 60);
+  CHECK(j["model"] == "dubkit");
+  CHECK(j["lse_d"] == j["min_distance"]);
+  CHECK(j["lse_c"] == j["confidence"]);
+  CHECK(j["faces"] == 1);
+}
+
+TEST_CASE("sync score writes its timeline as CSV and a chart as PNG", "[e2e][sync]") {
+  const Media& m = media();
+  const std::string csv = m.dir + "/timeline.csv", png = m.dir + "/sync.png";
+  const auto j = run_json({"sync", "score", m.clip, "--expert", m.expert, "--timeline", csv, "--plot", png, "--json"});
+  const CsvTable t = read_csv(csv);
+  CHECK(t.columns == std::vector<std::string>{"window", "time_s", "offset", "confidence", "distance_at_clip_offset",
+                                              "distance_at_zero", "framewise_confidence"});
+  REQUIRE(static_cast<long>(t.rows.size()) == j["windows"].get<long>());
+  // The clip's mean distance at its offset is the mean of the windows' distances there.
+  double sum = 0;
+  long n = 0;
+  for (const auto& row : t.rows)
+    if (!row[4].empty()) sum += std::stod(row[4]), ++n;
+  CHECK(sum / n == Approx(j["lse_d"].get<double>()).epsilon(1e-4));
+  CHECK(std::stod(t.rows[1][1]) - std::stod(t.rows[0][1]) == Approx(0.04));
+  const cv::Mat chart = cv::imread(png);
+  CHECK(chart.cols == 960);
+  CHECK(chart.rows == 720);
+  // An unwritable chart is refused before any work.
+  const Result bad = run_dubkit({"sync", "score", m.clip, "--expert", m.expert, "--plot", "/nonexistent/dir/x.png"});
+  CHECK(bad.code != 0);
+  CHECK_THAT(bad.err, Catch::Contains("/nonexistent/dir"));
+}
+
+TEST_CASE("sync batch: every bad input is a row with its reason, and a rerun resumes", "[e2e][sync]") {
+  const Media& m = media();
+  const std::string dir = test::temp_dir("cli-sync-batch");
+  const std::string short_clip = dir + "/short.mp4", tiny = dir + "/tiny.mp4", corrupt = dir + "/corrupt.mp4";
+  write_clip(short_clip, {5}, cv::Size(320, 240), 0.6, true);  // under 1 s, but long enough for windows
+  write_clip(tiny, {5}, cv::Size(320, 240), 0.12, true);       // 3 frames: not one window
+  std::ofstream(corrupt) << "not a video at all";
+  {
+    std::ofstream list(dir + "/list.txt");
+    list << "# the fixtures
+" << m.clip << "
+
+" << m.no_face << "
+" << m.two_faces << "
+" << m.one_frame << "
+"
+         << "short.mp4
+" << "tiny.mp4
+" << "corrupt.mp4
+" << "missing.mp4
+";
+  }
+  const std::string out = dir + "/results.csv";
+  const auto j = run_json({"sync", "batch", dir + "/list.txt", "-o", out, "--expert", m.expert, "--jobs", "2", "--json"});
+  CHECK(j["files"] == 8);
+  CHECK(j["scored"] == 2);
+  CHECK(j["failed"] == 6);
+  const CsvTable t = read_csv(out);
+  REQUIRE(t.rows.size() == 8);
+  std::map<std::string, std::vector<std::string>> rows;
+  for (const auto& r : t.rows) rows[r[0]] = r;
+  const std::size_t status = t.column("status", out), error = t.column("error", out), lse_d = t.column("lse_d", out);
+  CHECK(rows[m.clip][status] == "ok");
+  CHECK_FALSE(rows[m.clip][lse_d].empty());
+  CHECK(rows["short.mp4"][status] == "ok");
+  CHECK(rows[m.no_face][status] == "no_face");
+  CHECK(rows[m.two_faces][status] == "no_audio");
+  CHECK(rows[m.one_frame][status] == "no_audio");
+  CHECK(rows["tiny.mp4"][status] == "too_short");
+  CHECK(rows["corrupt.mp4"][status] == "unreadable");
+  CHECK(rows["missing.mp4"][status] == "unreadable");
+  CHECK_THAT(rows["missing.mp4"][error], Catch::Contains("missing.mp4"));
+  CHECK(rows["tiny.mp4"][lse_d].empty());
+
+  // The same command again: nothing left to do.
+  const auto again = run_json({"sync", "batch", dir + "/list.txt", "-o", out, "--expert", m.expert, "--json"});
+  CHECK(again["skipped"] == 8);
+  CHECK(again["scored"] == 0);
+  // An interrupted run left its last row half written: that file is scored again.
+  std::string text = test::slurp(out);
+  text.resize(text.size() - 12);
+  std::ofstream(out, std::ios::trunc) << text;
+  const auto resumed = run_json({"sync", "batch", dir + "/list.txt", "-o", out, "--expert", m.expert, "--json"});
+  CHECK(resumed["skipped"] == 7);
+  CHECK(resumed["scored"].get<int>() + resumed["failed"].get<int>() == 1);
+  CHECK(read_csv(out).rows.size() == 8);
+  // A file that is not a results table is never overwritten.
+  std::ofstream(dir + "/other.csv") << "name,value\nx,1\n";
+  const Result other = run_dubkit({"sync", "batch", dir + "/list.txt", "-o", dir + "/other.csv", "--expert", m.expert});
+  CHECK(other.code == 1);
+  CHECK_THAT(other.err, Catch::Contains("header differs"));
+}
+
+TEST_CASE("sync make-set, batch and eval: a labelled set from synthetic faces, scored and evaluated", "[e2e][sync]") {
+  const Media& m = media();
+  const std::string dir = test::temp_dir("cli-sync-set");
+  // A two-speaker corpus of three test utterances: tone speech with phone timings that open
+  // and close the mouth.
+  const std::string corpus = dir + "/corpus";
+  fs::create_directories(corpus + "/wav");
+  std::string manifest;
+  const char* speakers[] = {"tone-a", "tone-b", "tone-a"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string id = "u" + std::to_string(i), path = "wav/" + id + ".wav";
+    write_audio(corpus + "/" + path, test::test_tone(16000, 2.2, 150.0 + 40 * i));
+    nlohmann::json phones = nlohmann::json::array();
+    for (int k = 0; k < 11; ++k) phones.push_back({k % 2 ? "m" : "a", 0.2 * k, 0.2 * (k + 1)});
+    manifest += nlohmann::json{{"id", id}, {"path", path}, {"speaker", speakers[i]}, {"split", "test"}, {"lang", "en"},
+                               {"base_voice", "tone"}, {"text", "ma ma"}, {"phonemes", "mama"}, {"duration", 2.2},
+                               {"phones", phones}}
+                    .dump() +
+                "\n";
+  }
+  std::ofstream(corpus + "/manifest.jsonl") << manifest;
+  const std::string set = dir + "/set";
+  const auto made = run_json({"sync", "make-set", "--corpus", corpus, "--out", set, "--clips", "3", "--min-shift", "-2",
+                              "--max-shift", "2", "--model", m.generator, "--width", "320", "--height", "240", "--json"});
+  CHECK(made["sources"] == 3);
+  CHECK(made["files"] == 3 * 7);  // original, 4 shifts, swap, dub
+  CHECK(made["real"] == 3);
+  const CsvTable labels = read_csv(set + "/labels.csv");
+  REQUIRE(labels.rows.size() == 21);
+  std::map<std::string, int> kinds;
+  for (const auto& r : labels.rows) {
+    ++kinds[r[labels.column("manipulation", "labels")]];
+    CHECK(fs::exists(set + "/" + r[0]));
+    // Swapped and dubbed clips speak another speaker's words.
+    if (r[2] == "swap" || r[2] == "dub") CHECK(r[labels.column("audio_speaker", "l")] != r[labels.column("speaker", "l")]);
+  }
+  CHECK(kinds == std::map<std::string, int>{{"dub", 3}, {"original", 3}, {"shift", 12}, {"swap", 3}});
+
+  const auto batch = run_json({"sync", "batch", set + "/list.txt", "-o", set + "/results.csv", "--expert", m.expert, "--json"});
+  CHECK(batch["scored"] == 21);
+  const auto e = run_json({"sync", "eval", set + "/labels.csv", set + "/results.csv", "--roc", set + "/roc.png", "--markdown",
+                           set + "/eval.md", "--json"});
+  std::vector<std::string> groups;
+  for (const auto& g : e["groups"]) {
+    groups.push_back(g["group"]);
+    CHECK(g["auc"].get<double>() >= 0);
+    CHECK(g["auc"].get<double>() <= 1);
+  }
+  CHECK(groups == std::vector<std::string>{"all", "shift", "swap", "dub", "shift-2", "shift-1", "shift+1", "shift+2"});
+  REQUIRE(e["offsets"].size() == 5);
+  CHECK(e["offsets"][2]["shift"] == 0);
+  CHECK(e["offsets"][2]["clips"] == 3);
+  CHECK(cv::imread(set + "/roc.png").cols == 640);
+  CHECK_THAT(test::slurp(set + "/eval.md"), Catch::Contains("| swap | 3 | 3 |"));
 }

@@ -167,7 +167,7 @@ TEST_CASE("train lipsync: exact resume with sync and GAN losses, validation imag
   big.model.face_size = 128;
   CHECK_THROWS_WITH(train_lipsync(big), Catch::Contains("96-pixel crops") && Catch::Contains("--face-size 128"));
 
-  // `dubkit sync eval` on the tiny models: the measurements are made, whatever their values.
+  // `dubkit sync redrive` on the tiny models: the measurements are made, whatever their values.
   LipSyncEvalOptions ev;
   ev.faces_dir = tiny_faces();
   ev.corpus_dir = test::tiny_corpus();
