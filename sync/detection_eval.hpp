@@ -72,7 +72,8 @@ struct DetectionEval {
 DetectionEval evaluate_detection(const CsvTable& labels, const std::string& labels_source, const CsvTable& results,
                                  const std::string& results_source, const DetectionEvalOptions& opts = {});
 
-// ROC curves of the named groups (all when empty) on one chart, PNG. IoError when unwritable.
+// ROC curves of the named groups on one chart, PNG; by default every group but the per-shift
+// ones (which the tables list). IoError when unwritable.
 void write_roc_png(const DetectionEval& e, const std::string& path, const std::vector<std::string>& groups = {});
 
 // The two tables (detection per group, offset accuracy per shift) as Markdown.
