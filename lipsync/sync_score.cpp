@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
+#include <future>
+#include <memory>
 #include <set>
 
 #include "audio/io.hpp"
@@ -130,39 +133,77 @@ void SyncFrames::add(const cv::Mat& bgr, const Landmarks* landmarks, double pts)
   if (static_cast<int>(m.pending.size()) >= m.batch) m.flush();
 }
 
-SyncScore score_sync(const std::string& video, SyncJudge& judge, const SyncScoreOptions& o) {
-  check(o);  // before the models load
-  return score_sync(video, judge, o, FaceDetector(), LandmarkModel());
-}
+namespace {
 
-SyncScore score_sync(const std::string& video, SyncJudge& judge, const SyncScoreOptions& o, const FaceDetector& detector,
-                     const LandmarkModel& landmarks) {
+struct FaceModels {
+  const FaceDetector* detector;
+  const LandmarkModel* landmarks;
+};
+
+// Decodes on the calling thread and tracks on a worker (which asks for the face models only
+// when the first frame arrives, so they may still be loading while decoding starts), while
+// SyncFrames embeds complete windows on a third: the three overlap on 2 cores.
+SyncScore track_and_score(const std::string& video, SyncJudge& judge, const SyncScoreOptions& o,
+                          const std::function<FaceModels()>& models) {
   check(o);  // before the video is decoded
   VideoReader reader(video);
   if (o.audio.empty() && !reader.info().has_audio)
     throw SyncUnscorable(SyncFailure::no_audio, "sync score: " + video + " has no audio track (give --audio)");
-  Waveform speech = o.audio.empty() ? read_audio_track(video, 16000) : read_mono(o.audio);
+  const Waveform speech = o.audio.empty() ? read_audio_track(video, 16000) : read_mono(o.audio);
   FaceTrackerOptions to;
   if (reader.info().fps > 0) to.fps = reader.info().fps;
-  FaceTracker tracker(detector, landmarks, to);
   SyncFrames frames(judge, o.batch);
+  std::unique_ptr<FaceTracker> tracker;
   std::set<int> tracks;
   int target = o.face;
-  VideoFrame f;
-  while (reader.read(f)) {
-    const Landmarks* found = nullptr;
-    const auto faces = tracker.update(f.bgr);
-    for (const TrackedFace& face : faces) {
-      if (!face.valid) continue;
-      tracks.insert(face.track);
-      if (target < 0) target = face.track;
-      if (face.track == target) found = &face.landmarks;
-    }
-    frames.add(f.bgr, found, f.pts);
+  {
+    WorkerStage<VideoFrame> tracking(
+        [&](VideoFrame& f) {
+          if (!tracker) {
+            const FaceModels m = models();
+            tracker = std::make_unique<FaceTracker>(*m.detector, *m.landmarks, to);
+          }
+          const Landmarks* found = nullptr;
+          const auto faces = tracker->update(f.bgr);
+          for (const TrackedFace& face : faces) {
+            if (!face.valid) continue;
+            tracks.insert(face.track);
+            if (target < 0) target = face.track;
+            if (face.track == target) found = &face.landmarks;
+          }
+          frames.add(f.bgr, found, f.pts);
+        },
+        8);  // 8 decoded frames at most wait (22 MB at 1280 x 720)
+    VideoFrame f;
+    // A moved-from frame has no pixels, so the reader decodes the next one into a new buffer.
+    while (reader.read(f)) tracking.push(std::move(f));
+    tracking.finish();
   }
   SyncScore s = score_sync_frames(frames, reader.info().fps, speech, o, video);
   s.faces = static_cast<long>(tracks.size());
   return s;
+}
+
+}  // namespace
+
+SyncScore score_sync(const std::string& video, SyncJudge& judge, const SyncScoreOptions& o) {
+  check(o);  // before the models load
+  // The face models load side by side (the detector takes about 0.4 s, the landmark model 0.7 s)
+  // while the video starts decoding.
+  auto detector = std::async(std::launch::async, [] { return std::make_unique<const FaceDetector>(); });
+  auto landmarks = std::async(std::launch::async, [] { return std::make_unique<const LandmarkModel>(); });
+  std::unique_ptr<const FaceDetector> d;
+  std::unique_ptr<const LandmarkModel> l;
+  return track_and_score(video, judge, o, [&] {
+    d = detector.get();
+    l = landmarks.get();
+    return FaceModels{d.get(), l.get()};
+  });
+}
+
+SyncScore score_sync(const std::string& video, SyncJudge& judge, const SyncScoreOptions& o, const FaceDetector& detector,
+                     const LandmarkModel& landmarks) {
+  return track_and_score(video, judge, o, [&] { return FaceModels{&detector, &landmarks}; });
 }
 
 SyncScore score_sync_frames(SyncFrames& frames, double fps, const Waveform& speech, const SyncScoreOptions& o,
