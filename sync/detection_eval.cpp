@@ -131,6 +131,7 @@ DetectionEval evaluate_detection(const CsvTable& labels, const std::string& lsrc
 
   std::vector<double> real_scores;
   std::map<std::string, std::vector<const Item*>> fakes;  // group -> items
+  std::map<std::string, int> shift_of;                    // the per-shift groups' shifts
   std::vector<std::string> order;  // "all" first: every fake's first group
   for (const Item& it : items) {
     if (it.real) {
@@ -139,8 +140,12 @@ DetectionEval evaluate_detection(const CsvTable& labels, const std::string& lsrc
       else ++e.unscored_real;
       continue;
     }
-    std::vector<std::string> groups = {"all", it.manipulation};
-    if (it.manipulation == "shift") groups.push_back(shift_group(it.shift));
+    std::vector<std::string> groups = {"all"};
+    if (it.manipulation != "all") groups.push_back(it.manipulation);
+    if (it.manipulation == "shift") {
+      groups.push_back(shift_group(it.shift));
+      shift_of[groups.back()] = it.shift;
+    }
     for (const std::string& g : groups) {
       if (!fakes.count(g)) order.push_back(g);
       fakes[g].push_back(&it);
@@ -150,10 +155,9 @@ DetectionEval evaluate_detection(const CsvTable& labels, const std::string& lsrc
   if (fakes["all"].empty()) throw InvalidArgument("sync eval: " + lsrc + " labels no fake clip");
   // Groups: all, then manipulations in order of appearance, shifts by value.
   if (order.size() > 1) std::stable_sort(order.begin() + 1, order.end(), [&](const std::string& a, const std::string& b) {
-    const bool sa = a.rfind("shift", 0) == 0 && a.size() > 5, sb = b.rfind("shift", 0) == 0 && b.size() > 5;
-    if (sa != sb) return sb;  // per-shift groups after the manipulations
-    if (sa && sb) return std::stoi(a.substr(5)) < std::stoi(b.substr(5));
-    return false;
+    const auto sa = shift_of.find(a), sb = shift_of.find(b);
+    if ((sa == shift_of.end()) != (sb == shift_of.end())) return sb != shift_of.end();  // per-shift groups last
+    return sa != shift_of.end() && sa->second < sb->second;
   });
 
   auto negatives = [&](const std::string& g, long* unscored) {
@@ -174,6 +178,7 @@ DetectionEval evaluate_detection(const CsvTable& labels, const std::string& lsrc
   for (const std::string& g : order) {
     DetectionGroup d;
     d.name = g;
+    d.per_shift = shift_of.count(g) > 0;
     d.real = static_cast<long>(real_scores.size());
     const std::vector<double> neg = negatives(g, &d.unscored_fake);
     d.fake = static_cast<long>(neg.size());

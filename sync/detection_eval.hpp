@@ -36,6 +36,7 @@ RocCurve roc_curve(const std::vector<double>& positives, const std::vector<doubl
 
 struct DetectionGroup {
   std::string name;  // "all", "shift", "shift+5", "swap", "dub", ...
+  bool per_shift = false;  // one shift's group ("shift+5")
   long real = 0, fake = 0;
   long unscored_fake = 0;
   RocCurve roc;

@@ -16,8 +16,7 @@ void write_roc_png(const DetectionEval& e, const std::string& path, const std::v
   std::vector<std::pair<std::string, cv::Scalar>> legend;
   int k = 0;
   for (const DetectionGroup& g : e.groups) {
-    const bool per_shift = g.name.rfind("shift", 0) == 0 && g.name.size() > 5;
-    if (names.empty() ? per_shift : std::find(names.begin(), names.end(), g.name) == names.end()) continue;
+    if (names.empty() ? g.per_shift : std::find(names.begin(), names.end(), g.name) == names.end()) continue;
     const cv::Scalar col = Chart::colour(k++);
     c.line(g.roc.fpr, g.roc.tpr, col);
     char label[96];
