@@ -15,7 +15,6 @@
 #include "dub/report_format.hpp"
 #include "dub/script.hpp"
 #include "lipsync/lipsync_video.hpp"
-#include "lipsync/model_files.hpp"
 #include "lipsync/sync_score.hpp"
 #include "provenance/consent_check.hpp"
 #include "provenance/crypto.hpp"

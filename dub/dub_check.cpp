@@ -14,7 +14,6 @@
 #include "core/error.hpp"
 #include "dub/report_format.hpp"
 #include "corpus/engines.hpp"
-#include "lipsync/model_files.hpp"
 #include "lipsync/sync_score.hpp"
 #include "provenance/crypto.hpp"
 #include "provenance/watermark.hpp"

@@ -91,13 +91,11 @@ std::pair<double, int> window_sync(const SyncScore& s, std::size_t window) {
 
 // The last frames() crops, the windows found so far and a worker embedding them in batches.
 struct SyncFrames::Impl {
-  Impl(SyncJudge& j, int b)
-      : judge(j), batch(std::max(1, b)), worker(
-                                             [this](torch::Tensor& windows) {
-                                               torch::InferenceMode inference;  // thread-local: set on the worker
-                                               embedded.push_back(judge.embed_faces(windows));
-                                             },
-                                             2) {}
+  Impl(SyncJudge& j, int b) : judge(j), batch(std::max(1, b)), worker([this](torch::Tensor& w) { embed(w); }, 2) {}
+  void embed(const torch::Tensor& windows) {
+    torch::InferenceMode inference;  // thread-local: set on the worker
+    embedded.push_back(judge.embed_faces(windows));
+  }
   void flush() {
     if (pending.empty()) return;
     worker.push(torch::stack(pending));

@@ -119,7 +119,8 @@ DetectionEval evaluate_detection(const CsvTable& labels, const std::string& lsrc
     } else {
       const auto& res = results.rows[r->second];
       const std::string rwhere = rsrc + ", line " + std::to_string(results.lines[r->second]);
-      if (res[r_status] == "ok") {
+      // An ok row may lack this score (confidence_at_zero when no window has audio at offset 0).
+      if (res[r_status] == "ok" && !res[r_score].empty()) {
         it.scored = true;
         it.score = sign * parse_number(res[r_score], rwhere + ", " + o.score);
         it.offset = parse_int(res[r_offset], rwhere + ", offset");
@@ -175,6 +176,7 @@ DetectionEval evaluate_detection(const CsvTable& labels, const std::string& lsrc
   // Compared in the ranking's direction (lse_d negated), reported in the column's own units.
   const double thr = o.has_threshold ? sign * o.threshold : roc_curve(real_scores, all_fake).eer_threshold;
   e.threshold = sign * thr;
+  e.mean_real = sign * std::accumulate(real_scores.begin(), real_scores.end(), 0.0) / real_scores.size();
   for (const std::string& g : order) {
     DetectionGroup d;
     d.name = g;
@@ -188,6 +190,7 @@ DetectionEval evaluate_detection(const CsvTable& labels, const std::string& lsrc
     for (double v : real_scores) accepted += v >= thr;
     for (double v : neg) rejected += v < thr;
     d.real_accepted = double(accepted) / d.real;
+    d.mean_fake = sign * std::accumulate(neg.begin(), neg.end(), 0.0) / d.fake;
     d.fake_rejected = double(rejected) / d.fake;
     d.accuracy = double(accepted + rejected) / (d.real + d.fake);
     e.groups.push_back(std::move(d));
@@ -216,15 +219,16 @@ std::string detection_markdown(const DetectionEval& e) {
   std::string out;
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "Score: `%s` (higher = more in sync%s). Threshold %.4f (%s).\n\n"
-                "| real vs | real | fake | unscored fake | AUC | EER | accuracy | real accepted | fake rejected |\n"
-                "|---|---|---|---|---|---|---|---|---|\n",
-                e.score.c_str(), e.score == "lse_d" ? ", so LSE-D negated" : "", e.threshold,
+                "Score: `%s` (higher = more in sync%s), mean %.4f over the real clips. Threshold %.4f (%s).\n\n"
+                "| real vs | real | fake | unscored fake | AUC | EER | accuracy | real accepted | fake rejected | fake mean |\n"
+                "|---|---|---|---|---|---|---|---|---|---|\n",
+                e.score.c_str(), e.score == "lse_d" ? ", so LSE-D is ranked negated" : "", e.mean_real, e.threshold,
                 e.threshold_given ? "given" : "the equal-error threshold of real against all fakes");
   out += buf;
   for (const DetectionGroup& g : e.groups) {
-    std::snprintf(buf, sizeof buf, "| %s | %ld | %ld | %ld | %.3f | %.3f | %.3f | %.3f | %.3f |\n", g.name.c_str(), g.real,
-                  g.fake, g.unscored_fake, g.roc.auc, g.roc.eer, g.accuracy, g.real_accepted, g.fake_rejected);
+    std::snprintf(buf, sizeof buf, "| %s | %ld | %ld | %ld | %.3f | %.3f | %.3f | %.3f | %.3f | %.4f |\n", g.name.c_str(),
+                  g.real, g.fake, g.unscored_fake, g.roc.auc, g.roc.eer, g.accuracy, g.real_accepted, g.fake_rejected,
+                  g.mean_fake);
     out += buf;
   }
   if (e.offsets.empty()) return out;

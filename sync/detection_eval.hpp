@@ -11,7 +11,7 @@
 // curve, its area (ties count half), the equal error rate, and the accuracy at one threshold
 // shared by all groups (given, or else the equal-error threshold of real against every fake).
 // Shifted clips are grouped both together ("shift") and by their shift ("shift+5"). Rows whose
-// status is not "ok" have no score: they are counted, not ranked.
+// status is not "ok", or whose score is empty, have no score: they are counted, not ranked.
 //
 // Offset accuracy, per true shift (originals are shift 0): the fraction of clips whose
 // estimated offset equals the shift, and within 1 frame of it; unscored clips count as misses.
@@ -43,6 +43,7 @@ struct DetectionGroup {
   double accuracy = 0;       // (real accepted + fake rejected) / (real + fake) at the threshold
   double real_accepted = 0;  // true-positive rate at the threshold
   double fake_rejected = 0;  // true-negative rate at the threshold
+  double mean_fake = 0;      // mean score of the group's fakes, in the column's own units
 };
 
 struct OffsetAccuracy {
@@ -62,6 +63,7 @@ struct DetectionEval {
   double threshold = 0;
   bool threshold_given = false;
   long real = 0, unscored_real = 0;
+  double mean_real = 0;  // mean score of the scored real clips, in the column's own units
   long unlabelled = 0;  // result rows without a label (ignored)
   long missing = 0;     // labelled files without a result row (unscored)
   std::vector<DetectionGroup> groups;

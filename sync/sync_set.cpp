@@ -77,19 +77,29 @@ SyncSetReport make_sync_set(const SyncSetOptions& o, const std::function<void(in
   std::string labels = csv_row({"file", "label", "manipulation", "shift_frames", "identity", "speaker", "audio_speaker",
                                 "audio_utterance", "source"});
   std::string list;
+  // Every source first: the swapped and dubbed clips take another source's sound, so theirs
+  // has been through AAC as often as everyone else's.
+  std::vector<std::string> ids, sources;
+  std::vector<std::uint64_t> identities;
+  for (const CorpusUtterance& u : pool) {
+    identities.push_back(talking_face_identity(faces, u));
+    ids.push_back(u.id + "_f" + std::to_string(identities.back() % 100000));
+    sources.push_back(o.out_dir + "/sources/" + ids.back() + ".mp4");
+    render_talking_face(faces, u, identities.back(), read_mono(o.corpus_dir + "/" + u.path), sources.back());
+    if (progress) progress(static_cast<int>(sources.size()), 2 * static_cast<int>(pool.size()));
+  }
   for (std::size_t i = 0; i < pool.size(); ++i) {
     const CorpusUtterance& u = pool[i];
-    const std::uint64_t identity = talking_face_identity(faces, u);
-    const std::string id = u.id + "_f" + std::to_string(identity % 100000);
-    const std::string source = o.out_dir + "/sources/" + id + ".mp4";
-    const Waveform audio = read_mono(o.corpus_dir + "/" + u.path);
-    render_talking_face(faces, u, identity, audio, source);
+    const std::uint64_t identity = identities[i];
+    const std::string& id = ids[i];
+    const std::string& source = sources[i];
     // Another speaker's utterance, the next one in the seeded order.
-    const CorpusUtterance* other = nullptr;
-    for (std::size_t k = 1; k < pool.size() && !other; ++k)
-      if (pool[(i + k) % pool.size()].speaker != u.speaker) other = &pool[(i + k) % pool.size()];
-    const double seconds = VideoReader(source).info().duration;
-    const Waveform other_audio = fitted(read_mono(o.corpus_dir + "/" + other->path), seconds);
+    std::size_t other_index = i;
+    for (std::size_t k = 1; k < pool.size() && other_index == i; ++k)
+      if (pool[(i + k) % pool.size()].speaker != u.speaker) other_index = (i + k) % pool.size();
+    const CorpusUtterance* other = &pool[other_index];
+    const VideoInfo info = VideoReader(source).info();
+    const Waveform other_audio = fitted(read_audio_track(sources[other_index], info.audio_rate), info.duration);
 
     auto add = [&](const std::string& manipulation, int shift, const CorpusUtterance& heard) {
       const std::string file = "clips/" + id + "." + variant_name(manipulation, shift) + ".mp4";
@@ -117,7 +127,7 @@ SyncSetReport make_sync_set(const SyncSetOptions& o, const std::function<void(in
       lipsync_video(l);
     }
     ++rep.sources;
-    if (progress) progress(static_cast<int>(i + 1), static_cast<int>(pool.size()));
+    if (progress) progress(static_cast<int>(pool.size() + i + 1), 2 * static_cast<int>(pool.size()));
   }
   write_file_atomic(o.out_dir + "/labels.csv", labels);
   write_file_atomic(o.out_dir + "/list.txt", list);

@@ -11,9 +11,10 @@
 //                                                                   fake
 //   dub        the same other audio, the mouth re-rendered by `dubkit lipsync` to match it
 //                                                                   fake
-// Every variant, the original included, is decoded and re-encoded once by the same encoder, so
-// codec history tells nothing. The swap and dub of a clip share their audio: the pair isolates
-// what re-rendering the mouth changes.
+// Every variant, the original included, is decoded and re-encoded once by the same encoder, and
+// the swapped and dubbed sound is taken from another source clip, so every clip's picture and
+// sound have been coded twice: codec history tells nothing. The swap and dub of a clip share
+// their audio: the pair isolates what re-rendering the mouth changes.
 //
 //   OUT/sources/ID.mp4        the rendered source clips (not part of the set)
 //   OUT/clips/ID.VARIANT.mp4  the set
@@ -55,6 +56,7 @@ struct SyncSetReport {
 
 // Throws InvalidArgument when the split holds fewer than 2 usable utterances or 2 speakers
 // (swapping needs another voice), IoError / FormatError from the corpus, decoder and encoder.
+// `progress` counts the sources rendered, then the sources whose variants are written (of 2N).
 SyncSetReport make_sync_set(const SyncSetOptions& opts, const std::function<void(int done, int total)>& progress = {});
 
 }  // namespace dubkit

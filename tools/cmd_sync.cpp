@@ -146,9 +146,12 @@ void register_make_set(CLI::App* sync) {
     o->s.swap = !o->no_swap;
     o->s.dub = !o->no_dub;
     if (o->s.dub) o->s.lipsync_model = model_path(o->s.lipsync_model, kDefaultLipSync, "--model");
-    Progress progress("sync make-set", o->s.clips, !o->json);
-    const SyncSetReport r = make_sync_set(o->s, [&](int done, int) { progress.update(done); });
-    progress.done();
+    std::unique_ptr<Progress> progress;
+    const SyncSetReport r = make_sync_set(o->s, [&](int done, int total) {
+      if (!progress) progress = std::make_unique<Progress>("sync make-set", total, !o->json);
+      progress->update(done);
+    });
+    if (progress) progress->done();
     if (o->json) {
       print_json({{"out", o->s.out_dir}, {"sources", r.sources}, {"files", r.files}, {"real", r.real}, {"fake", r.fake},
                   {"seconds", r.seconds}});
@@ -196,11 +199,13 @@ void register_eval(CLI::App* sync) {
     for (const DetectionGroup& g : e.groups)
       groups.push_back({{"group", g.name}, {"real", g.real}, {"fake", g.fake}, {"unscored_fake", g.unscored_fake},
                         {"auc", g.roc.auc}, {"eer", g.roc.eer}, {"accuracy", g.accuracy}, {"real_accepted", g.real_accepted},
-                        {"fake_rejected", g.fake_rejected}, {"roc_fpr", g.roc.fpr}, {"roc_tpr", g.roc.tpr}});
+                        {"fake_rejected", g.fake_rejected}, {"mean_fake", g.mean_fake}, {"roc_fpr", g.roc.fpr},
+                        {"roc_tpr", g.roc.tpr}});
     for (const OffsetAccuracy& a : e.offsets)
       offsets.push_back({{"shift", a.shift}, {"clips", a.clips}, {"scored", a.scored}, {"exact", a.exact},
                          {"within_1", a.within_1}});
     print_json({{"score", e.score}, {"threshold", e.threshold}, {"threshold_given", e.threshold_given}, {"real", e.real},
+                {"mean_real", e.mean_real},
                 {"unscored_real", e.unscored_real}, {"missing", e.missing}, {"unlabelled", e.unlabelled},
                 {"groups", groups}, {"offsets", offsets}});
   });

@@ -13,7 +13,6 @@
 #include "faces/visemes.hpp"
 #include "lipsync/face_tracks.hpp"
 #include "lipsync/lipsync_video.hpp"
-#include "lipsync/model_files.hpp"
 #include "lipsync/sync_score.hpp"
 
 namespace fs = std::filesystem;

@@ -108,6 +108,8 @@ TEST_CASE("detection eval: groups, thresholds and offset accuracy", "[sync][eval
   CHECK(e.offsets[2].within_1 == Approx(1.0));
   const std::string md = detection_markdown(e);
   CHECK_THAT(md, Catch::Contains("| swap | 3 | 2 | 0 | 0.833 |"));
+  CHECK_THAT(md, Catch::Contains("| 0.4250 |"));  // the swapped clips' mean score, (0.55 + 0.3) / 2
+  CHECK(e.mean_real == Approx(0.6));
   CHECK_THAT(md, Catch::Contains("| +5 | 2 | 2 | 0.500 | 1.000 |"));
 }
 
@@ -123,6 +125,8 @@ TEST_CASE("detection eval: a given threshold and a lower-is-better score", "[syn
   CHECK(dub.real_accepted == Approx(2.0 / 3));
   CHECK(dub.fake_rejected == Approx(0.0));
   CHECK(dub.accuracy == Approx(2.0 / 4));
+  CHECK(dub.mean_fake == Approx(7.35));  // reported in LSE-D's own units, not negated
+  CHECK(e.mean_real == Approx(7.4));
 }
 
 TEST_CASE("detection eval: bad tables name the file, line and value", "[sync][eval]") {
@@ -147,4 +151,19 @@ TEST_CASE("detection eval: bad tables name the file, line and value", "[sync][ev
   // No real clip with a score.
   CHECK_THROWS_WITH(evaluate_detection(l, "l", parse_csv("file,status,offset,confidence_at_zero\ns1,ok,5,0.1\n", "r"), "r"),
                     Catch::Contains("no real clip"));
+}
+
+TEST_CASE("detection eval: an ok row without the chosen score is counted, not ranked", "[sync][eval]") {
+  const CsvTable l = parse_csv("file,label,manipulation,shift_frames\na,real,original,0\nb,real,original,0\nc,fake,swap,0\n", "l");
+  const CsvTable r = parse_csv("file,status,offset,confidence_at_zero\na,ok,0,0.4\nb,ok,3,\nc,ok,9,0.1\n", "r");
+  const DetectionEval e = evaluate_detection(l, "l", r, "r");
+  CHECK(e.real == 2);
+  CHECK(e.unscored_real == 1);
+  REQUIRE(e.groups.size() == 2);
+  CHECK(e.groups[0].real == 1);
+  CHECK(e.groups[0].roc.auc == Approx(1.0));
+  // Without a score there is no offset either: the unscored original is a miss.
+  REQUIRE(e.offsets.size() == 1);
+  CHECK(e.offsets[0].scored == 1);
+  CHECK(e.offsets[0].exact == Approx(0.5));
 }
