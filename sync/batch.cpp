@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "sync/csv.hpp"
 
@@ -135,13 +137,9 @@ SyncBatchReport run_sync_batch(const SyncBatchOptions& o, const std::function<vo
     }
     todo.push_back(i);
   }
-  // Rewritten whole first (dropping a cut row), then appended to.
-  {
-    std::ofstream out(o.output, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError(o.output + ": cannot write");
-    out << (fresh ? csv_row(kColumns) : kept);
-    if (!out.flush()) throw IoError(o.output + ": cannot write");
-  }
+  // Rewritten whole first (dropping a cut row; atomically, so no row already scored can be
+  // lost), then appended to.
+  write_file_atomic(o.output, fresh ? csv_row(kColumns) : kept);
   std::ofstream out(o.output, std::ios::binary | std::ios::app);
   if (!out) throw IoError(o.output + ": cannot append");
   if (todo.empty()) return rep;
