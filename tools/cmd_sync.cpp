@@ -282,6 +282,7 @@ void register_redrive(CLI::App* sync) {
 void register_sync(CLI::App& app) {
   auto* sync = app.add_subcommand("sync", "Audio-visual sync of talking faces: scores, test sets with ground truth, evaluation");
   sync->require_subcommand(1);
+  sync->footer("docs/SYNC.md explains the figures. Example: dubkit sync score clip.mp4 --json --plot /tmp/sync.png");
   register_score(sync);
   register_batch(sync);
   register_shift(sync);
