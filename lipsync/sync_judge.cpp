@@ -2,8 +2,8 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <opencv2/imgproc.hpp>
 

@@ -218,7 +218,6 @@ SyncScore score_sync_frames(SyncFrames& frames, double fps, const Waveform& spee
   s.fps = fps > 0 ? fps : 25.0;
   s.frames = frames.size();
   s.face_frames = m.face_frames;
-  s.windows = static_cast<long>(m.starts.size());
   if (m.starts.empty() && s.frames < judge.frames())
     throw SyncUnscorable(SyncFailure::too_short, "sync score: " + video + ": " + std::to_string(s.frames) +
                                                      " frames, fewer than one window of " + std::to_string(judge.frames()));

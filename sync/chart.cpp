@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -35,17 +36,14 @@ std::vector<double> ticks(double a, double b) {
 }  // namespace
 
 Chart::Chart(cv::Size canvas, cv::Rect area, double x0, double x1, double y0, double y1)
-    : canvas_(canvas, CV_8UC3, cv::Scalar(255, 255, 255)), area_(area), x0_(x0), x1_(x1 > x0 ? x1 : x0 + 1),
-      y0_(y0), y1_(y1 > y0 ? y1 : y0 + 1) {}
+    : Chart(cv::Mat(canvas, CV_8UC3, cv::Scalar(255, 255, 255)), area, x0, x1, y0, y1) {}
+
+// An empty range (one point, or no data) is widened so that every point still maps inside.
+Chart::Chart(cv::Mat canvas, cv::Rect area, double x0, double x1, double y0, double y1)
+    : canvas_(std::move(canvas)), area_(area), x0_(x0), x1_(x1 > x0 ? x1 : x0 + 1), y0_(y0), y1_(y1 > y0 ? y1 : y0 + 1) {}
 
 Chart Chart::panel(cv::Rect area, double x0, double x1, double y0, double y1) const {
-  Chart c = *this;  // cv::Mat copies share the pixels
-  c.area_ = area;
-  c.x0_ = x0;
-  c.x1_ = x1 > x0 ? x1 : x0 + 1;
-  c.y0_ = y0;
-  c.y1_ = y1 > y0 ? y1 : y0 + 1;
-  return c;
+  return Chart(canvas_, area, x0, x1, y0, y1);  // cv::Mat copies share the pixels
 }
 
 cv::Point Chart::to_pixel(double x, double y) const {
@@ -80,14 +78,15 @@ void Chart::line(const std::vector<double>& x, const std::vector<double>& y, cv:
   }
 }
 
-void Chart::vertical(double x, cv::Scalar bgr) { cv::line(canvas_, to_pixel(x, y0_), to_pixel(x, y1_), bgr, 1, cv::LINE_AA); }
 void Chart::horizontal(double y, cv::Scalar bgr) { cv::line(canvas_, to_pixel(x0_, y), to_pixel(x1_, y), bgr, 1, cv::LINE_AA); }
 void Chart::marker(double x, double y, cv::Scalar bgr) { cv::circle(canvas_, to_pixel(x, y), 5, bgr, 2, cv::LINE_AA); }
 
-void Chart::legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries) {
+void Chart::legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries, bool bottom) {
   int width = 0;
   for (const auto& e : entries) width = std::max(width, cv::getTextSize(e.first, kFont, 0.45, 1, nullptr).width);
-  const cv::Rect box(area_.x + area_.width - width - 50, area_.y + 8, width + 42, 20 * int(entries.size()) + 8);
+  const int height = 20 * int(entries.size()) + 8;
+  const cv::Rect box(area_.x + area_.width - width - 50, bottom ? area_.y + area_.height - height - 8 : area_.y + 8,
+                     width + 42, height);
   cv::rectangle(canvas_, box, cv::Scalar(255, 255, 255), cv::FILLED);
   cv::rectangle(canvas_, box, kInk, 1);
   for (std::size_t i = 0; i < entries.size(); ++i) {

@@ -20,16 +20,17 @@ class Chart {
   void axes(const std::string& title, const std::string& x_label, const std::string& y_label);
   // Non-finite points break the line.
   void line(const std::vector<double>& x, const std::vector<double>& y, cv::Scalar bgr, int thickness = 2);
-  void vertical(double x, cv::Scalar bgr);
   void horizontal(double y, cv::Scalar bgr);
   void marker(double x, double y, cv::Scalar bgr);
-  void legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries);  // top right of the panel, boxed
+  // Boxed, in the panel's top right corner, or its bottom right with `bottom`.
+  void legend(const std::vector<std::pair<std::string, cv::Scalar>>& entries, bool bottom = false);
   // IoError naming the path when it cannot be written.
   void save(const std::string& path) const;
 
   static cv::Scalar colour(int i);  // a distinct colour per series
 
  private:
+  Chart(cv::Mat canvas, cv::Rect area, double x0, double x1, double y0, double y1);
   cv::Point to_pixel(double x, double y) const;
   cv::Mat canvas_;  // shared by the panels of one canvas
   cv::Rect area_;

@@ -31,8 +31,6 @@ int parse_int(const std::string& s, const std::string& where) {
   return static_cast<int>(v);
 }
 
-std::string shift_group(int shift) { return std::string("shift") + (shift >= 0 ? "+" : "") + std::to_string(shift); }
-
 struct Item {
   bool real = false;
   std::string manipulation;
@@ -43,6 +41,8 @@ struct Item {
 };
 
 }  // namespace
+
+std::string shift_name(int shift) { return std::string("shift") + (shift >= 0 ? "+" : "") + std::to_string(shift); }
 
 RocCurve roc_curve(const std::vector<double>& pos, const std::vector<double>& neg) {
   if (pos.empty() || neg.empty()) throw InvalidArgument("ROC: needs at least one real and one fake score");
@@ -144,7 +144,7 @@ DetectionEval evaluate_detection(const CsvTable& labels, const std::string& lsrc
     std::vector<std::string> groups = {"all"};
     if (it.manipulation != "all") groups.push_back(it.manipulation);
     if (it.manipulation == "shift") {
-      groups.push_back(shift_group(it.shift));
+      groups.push_back(shift_name(it.shift));
       shift_of[groups.back()] = it.shift;
     }
     for (const std::string& g : groups) {

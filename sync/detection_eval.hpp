@@ -31,6 +31,9 @@ struct RocCurve {
   double eer_threshold = 0;  // score at that point
 };
 
+// "shift+5", "shift-3": the group of one shift, and the variant name in make-set's file names.
+std::string shift_name(int shift);
+
 // positives: real (higher scores expected), negatives: fake. InvalidArgument when either is empty.
 RocCurve roc_curve(const std::vector<double>& positives, const std::vector<double>& negatives);
 

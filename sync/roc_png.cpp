@@ -23,9 +23,7 @@ void write_roc_png(const DetectionEval& e, const std::string& path, const std::v
     std::snprintf(label, sizeof label, "%s  AUC %.3f  EER %.3f", g.name.c_str(), g.roc.auc, g.roc.eer);
     legend.emplace_back(label, col);
   }
-  // The legend sits bottom right, where ROC curves rarely are.
-  Chart low = c.panel({80, 60 + 500 - 20 * int(legend.size()) - 40, 520, 20 * int(legend.size()) + 40}, 0, 1, 0, 1);
-  low.legend(legend);
+  c.legend(legend, true);  // bottom right, where ROC curves rarely are
   c.save(path);
 }
 

@@ -12,6 +12,7 @@
 #include "corpus/talking_faces.hpp"
 #include "lipsync/lipsync_video.hpp"
 #include "sync/csv.hpp"
+#include "sync/detection_eval.hpp"
 #include "sync/manipulate.hpp"
 #include "video/video_reader.hpp"
 
@@ -21,8 +22,7 @@ namespace dubkit {
 namespace {
 
 std::string variant_name(const std::string& manipulation, int shift) {
-  if (manipulation != "shift") return manipulation;
-  return std::string("shift") + (shift > 0 ? "+" : "") + std::to_string(shift);
+  return manipulation == "shift" ? shift_name(shift) : manipulation;
 }
 
 // `audio` cut or padded with silence to `seconds`.
