@@ -54,13 +54,69 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs objdetect photo)
 # Debian's TorchConfig looks for CUDA and warns without it; it is not used here.
 find_package(Torch REQUIRED)
 
-# LibTorch headers take seconds per translation unit: targets that use them share one
-# precompiled header, built once.
+# LibTorch headers take seconds per translation unit: the sources that include them share one
+# precompiled header, built once. Only those: loading the 570 MB header costs a file that does
+# not need it several times its own compile time (measured here: provenance/crypto.cpp 7.8 s
+# without, 24 s with; lipsync/syncnet.cpp 38 s without, 24 s with).
 add_library(dubkit_torch_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/torch_pch.cpp)
 target_link_libraries(dubkit_torch_pch PUBLIC ${TORCH_LIBRARIES})
 target_precompile_headers(dubkit_torch_pch PRIVATE <torch/torch.h>)
 
+# Sets ${out} to TRUE when `file` includes a LibTorch header (<torch/...>, <ATen/...>,
+# <c10/...>) directly or through the project's own headers, found relative to the source
+# tree, the file's folder or tests/. Answers are cached for the whole configure run. Scanned at
+# configure time: a file that gains such an include later still builds, only without the
+# shared header until the next configure.
+function(dubkit_includes_torch file out)
+  string(MD5 key "${file}")
+  get_property(known GLOBAL PROPERTY dubkit_torch_${key} SET)
+  if(known)
+    get_property(result GLOBAL PROPERTY dubkit_torch_${key})
+    set(${out} ${result} PARENT_SCOPE)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY dubkit_torch_${key} FALSE)  # an include cycle ends here
+  set(result FALSE)
+  file(STRINGS "${file}" lines REGEX "^[ \t]*#[ \t]*include")
+  get_filename_component(dir "${file}" DIRECTORY)
+  foreach(line IN LISTS lines)
+    if(line MATCHES "<(torch|ATen|c10)/")
+      set(result TRUE)
+      break()
+    elseif(line MATCHES "\"([^\"]+)\"")
+      foreach(base "${PROJECT_SOURCE_DIR}" "${dir}" "${PROJECT_SOURCE_DIR}/tests")
+        if(EXISTS "${base}/${CMAKE_MATCH_1}")
+          dubkit_includes_torch("${base}/${CMAKE_MATCH_1}" found)
+          if(found)
+            set(result TRUE)
+          endif()
+          break()
+        endif()
+      endforeach()
+      if(result)
+        break()
+      endif()
+    endif()
+  endforeach()
+  set_property(GLOBAL PROPERTY dubkit_torch_${key} ${result})
+  set(${out} ${result} PARENT_SCOPE)
+endfunction()
+
+# The shared LibTorch header for `target`'s sources that include LibTorch; call it in the
+# folder that lists the sources.
+function(dubkit_torch_pch target)
+  target_precompile_headers(${target} REUSE_FROM dubkit_torch_pch)
+  get_target_property(sources ${target} SOURCES)
+  foreach(source IN LISTS sources)
+    get_filename_component(path "${source}" ABSOLUTE)
+    dubkit_includes_torch("${path}" uses_torch)
+    if(NOT uses_torch)
+      set_source_files_properties(${source} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+    endif()
+  endforeach()
+endfunction()
+
 function(dubkit_use_torch target)
   target_link_libraries(${target} PRIVATE ${TORCH_LIBRARIES})
-  target_precompile_headers(${target} REUSE_FROM dubkit_torch_pch)
+  dubkit_torch_pch(${target})
 endfunction()
