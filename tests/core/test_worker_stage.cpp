@@ -46,13 +46,20 @@ TEST_CASE("a worker stage holds back its feeder when the queue is full", "[worke
 
 TEST_CASE("a worker stage's first error reaches the feeder and drops the rest", "[worker_stage]") {
   std::vector<int> seen;
+  // Item 3 fails only once all ten are queued: an earlier failure would (rightly) be rethrown
+  // by one of the pushes instead.
+  std::atomic<bool> all_pushed{false};
   WorkerStage<int> stage(
       [&](int& i) {
-        if (i == 3) throw std::runtime_error("item 3 failed");
+        if (i == 3) {
+          while (!all_pushed) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          throw std::runtime_error("item 3 failed");
+        }
         seen.push_back(i);
       },
       100);
   for (int i = 0; i < 10; ++i) stage.push(i);
+  all_pushed = true;
   CHECK_THROWS_WITH(stage.finish(), "item 3 failed");
   CHECK(seen == std::vector<int>{0, 1, 2});
 }
