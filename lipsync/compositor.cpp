@@ -20,18 +20,18 @@ std::vector<cv::Point> mouth_region(const FaceAlignment& a, const Landmarks& l, 
     const double n = std::max(1e-6, cv::norm(d));
     poly.push_back(l[i] + d * static_cast<float>(margin / n));
   }
-  for (int i = 35; i >= 31; --i) poly.push_back(l[i]);
-  // The crop's lower half in frame pixels: the generator's output exists only there.
-  const double s = a.size;
-  std::vector<cv::Point2f> half;
-  for (const cv::Point2d& p : {cv::Point2d(0, s / 2), cv::Point2d(s, s / 2), cv::Point2d(s, s), cv::Point2d(0, s)}) {
+  for (int i = 35; i >= 31; --i) poly.push_back(l[i]);  // in case the jaw's ends lie lower
+  // The crop below `top`, in frame pixels.
+  const double s = a.size, top = opts.top * s;
+  std::vector<cv::Point2f> below;
+  for (const cv::Point2d& p : {cv::Point2d(0, top), cv::Point2d(s, top), cv::Point2d(s, s), cv::Point2d(0, s)}) {
     const cv::Point2d q = transform_point(a.to_frame, p);
-    half.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
+    below.emplace_back(static_cast<float>(q.x), static_cast<float>(q.y));
   }
   std::vector<cv::Point2f> clipped;
   std::vector<cv::Point2f> hull;
   cv::convexHull(poly, hull);
-  cv::intersectConvexConvex(hull, half, clipped);
+  cv::intersectConvexConvex(hull, below, clipped);
   std::vector<cv::Point> out;
   for (const auto& p : clipped)
     out.emplace_back(std::clamp(static_cast<int>(std::lround(p.x)), 0, frame_size.width - 1),
