@@ -3,9 +3,10 @@
 // The generator redraws the lower half of an aligned crop; only the mouth region of that redraw
 // goes back into the frame. The region is a polygon in frame pixels that follows the face:
 // the hull of the jaw line (landmarks 2..14) pushed out by `jaw_margin` of the face height and
-// the line under the nose (31..35), cut across the face at `top` of the crop's height. Inside, a feathered weight (the polygon shrunk by
-// three feather widths, then blurred) mixes the generated pixels in; outside the polygon the
-// weight is exactly zero and the frame's pixels are left untouched, bit for bit.
+// the line under the nose (31..35), cut across the face at `top` of the crop's height. Inside,
+// a feathered weight (the polygon shrunk by three feather widths, then blurred) mixes the
+// generated pixels in; outside the polygon the weight is exactly zero and the frame's pixels
+// are left untouched, bit for bit.
 //
 // The margins are set so that the weight is full over the whole mouth of either face: a frame
 // whose own mouth is open must not show its teeth or its lower chin through a generated closed
