@@ -11,7 +11,7 @@
 #include <map>
 
 #include "audio/io.hpp"
-#include "dub/dub.hpp"
+#include "jobs/dub_job.hpp"
 #include "provenance/consent_check.hpp"
 #include "provenance/crypto.hpp"
 #include "provenance/trust_store.hpp"
@@ -35,15 +35,14 @@ std::string scratch() {
 
 // The sample's voice, enrolled once (consent verified: statement heard, speaker matched).
 struct Studio {
-  SigningKey key = read_signing_key(kSamples + "/consent/demo-studio.key");
+  const std::string key = kSamples + "/consent/demo-studio.key";
+  const std::string profile = scratch() + "/presenter.voice";
   TrustStore trust{scratch() + "/trust"};
-  std::optional<AuthorizedVoice> voice;
   Studio() {
-    trust.add_key(read_public_key(kSamples + "/consent/demo-studio.key.pub"));
+    trust.add_key(read_public_key(key + ".pub"));
     const LoadedEncoder encoder = load_speaker_encoder(kModels + "/speaker_encoder.safetensors");
-    const VoiceProfile p = enroll_consented_voice(kSamples + "/consent/sample-consent.json", trust, encoder,
-                                                  {kSamples + "/sample.wav"}, key, "presenter");
-    voice = authorize_voice(p, trust, "dubbing", "es");
+    write_voice_profile(profile, enroll_consented_voice(kSamples + "/consent/sample-consent.json", trust, encoder,
+                                                        {kSamples + "/sample.wav"}, read_signing_key(key), "presenter"));
   }
 };
 
@@ -59,7 +58,11 @@ double clip_seconds() {
 
 void BM_Dub(benchmark::State& state) {
   Studio& s = studio();
-  DubOptions o;
+  DubJobOptions job;
+  job.voice = s.profile;
+  job.lang = "es";
+  job.publish = {s.key, s.trust.dir(), scratch() + "/render-log.jsonl"};
+  DubOptions& o = job.dub;
   o.video = kClip;
   o.script = kSamples + "/presenter.es.srt";
   o.output = scratch() + "/dub.mp4";
@@ -67,11 +70,9 @@ void BM_Dub(benchmark::State& state) {
   o.vocoder = kModels + "/vocoder.safetensors";
   o.lipsync_model = kModels + "/lipsync.safetensors";
   o.sync_expert = kModels + "/sync_expert.safetensors";
-  o.render_log = scratch() + "/render-log.jsonl";
-  o.label = "Dubbed (benchmark)";
   std::map<std::string, double> stages;
   for (auto _ : state) {
-    const DubReport r = dub_video(o, *s.voice, s.key);
+    const DubReport r = dub_job(job);
     for (const auto& [name, seconds] : r.stages) stages[name] += seconds;
   }
   const double n = static_cast<double>(state.iterations());

@@ -8,8 +8,8 @@
 
 #include "bench/clips.hpp"
 #include "faces/tracker.hpp"
-#include "lipsync/sync_judge.hpp"
-#include "lipsync/sync_score.hpp"
+#include "sync/sync_judge.hpp"
+#include "sync/sync_score.hpp"
 #include "video/video_reader.hpp"
 
 using namespace dubkit;

@@ -9,8 +9,8 @@
 
 #include "audio/io.hpp"
 #include "bench/signals.hpp"
-#include "faces/synthetic_face.hpp"
-#include "faces/visemes.hpp"
+#include "talking_faces/synthetic_face.hpp"
+#include "talking_faces/visemes.hpp"
 #include "video/video_writer.hpp"
 
 namespace dubkit::bench {

@@ -14,6 +14,10 @@
 // is a FormatError naming it: nothing from the file is ever executed. Every count and size is
 // checked against the bytes that really are there before anything is allocated or read.
 //
+// The reader is split by role: core/checkpoint_pickle.* (the unpickler),
+// core/checkpoint_state_dict.cpp (the state dict in what it built), core/checkpoint_zip.cpp and
+// core/checkpoint_legacy.cpp (the two containers).
+//
 // Thread safety: the functions are reentrant; they share no state.
 #pragma once
 
@@ -25,8 +29,8 @@
 namespace dubkit {
 
 struct CheckpointOptions {
-  // Replace each `X.weight_g` / `X.weight_v` pair by `X.weight = g * v / ||v||`, the norm
-  // taken over every dim but 0 (torch.nn.utils.weight_norm with its default dim=0).
+  // Fold each `X.weight_g` / `X.weight_v` pair into `X.weight` (core/weight_norm.hpp) once
+  // the tensors are read.
   bool fold_weight_norm = false;
 };
 
@@ -48,9 +52,5 @@ TensorDict load_torch_checkpoint_from_memory(const void* data, std::size_t size,
 // True when `head`, the first bytes of a file (32 suffice), start like a torch.save
 // checkpoint of either format. load_weight_file tells checkpoints from safetensors with it.
 bool looks_like_torch_checkpoint(const void* head, std::size_t size);
-
-// Folds weight-norm pairs in place (see CheckpointOptions::fold_weight_norm). Throws
-// FormatError when a pair is incomplete or the shapes disagree.
-void fold_weight_norm(TensorDict& tensors);
 
 }  // namespace dubkit

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
+#include "core/weight_norm.hpp"
 
 namespace dubkit {
 

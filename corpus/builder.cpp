@@ -17,7 +17,7 @@
 #include "corpus/manifest.hpp"
 #include "corpus/perturb.hpp"
 #include "corpus/texts.hpp"
-#include "voice/phonemizer.hpp"
+#include "text/phonemizer.hpp"
 
 namespace dubkit {
 

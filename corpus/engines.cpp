@@ -16,8 +16,8 @@
 #include <mutex>
 
 #include "core/error.hpp"
-#include "voice/espeak_engine.hpp"
-#include "voice/phonemizer.hpp"
+#include "text/espeak_engine.hpp"
+#include "text/phonemizer.hpp"
 
 extern "C" {
 cst_voice* register_cmu_us_slt(const char* voxdir);

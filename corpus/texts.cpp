@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
-#include "voice/text_normalize.hpp"
+#include "text/text_normalize.hpp"
 
 namespace dubkit {
 

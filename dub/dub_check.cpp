@@ -6,19 +6,18 @@
 #include <map>
 #include <optional>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "audio/resample.hpp"
 #include "audio/vad.hpp"
 #include "core/error.hpp"
-#include "dub/report_format.hpp"
 #include "corpus/engines.hpp"
-#include "lipsync/sync_score.hpp"
+#include "dub/dub_report.hpp"
 #include "provenance/crypto.hpp"
 #include "provenance/watermark.hpp"
+#include "sync/sync_score.hpp"
+#include "text/phonemizer.hpp"
 #include "video/video_reader.hpp"
-#include "voice/phonemizer.hpp"
 #include "voice/speaker_encoder.hpp"
 #include "voice/speech_recognizer.hpp"
 #include "voice/voice_embedding.hpp"
@@ -30,6 +29,18 @@ Waveform cut(const Waveform& w, double from, double to) {
   const long a = std::clamp<long>(std::lround(from * w.rate), 0, static_cast<long>(w.samples.size()));
   const long b = std::clamp<long>(std::lround(to * w.rate), a, static_cast<long>(w.samples.size()));
   return Waveform{w.rate, std::vector<float>(w.samples.begin() + a, w.samples.begin() + b)};
+}
+
+// The format leaves these optional (a review page does without them); what is measured here
+// cannot.
+void require_measured(const DubReport& r, const std::string& path) {
+  if (r.lang.empty()) throw dub_report_field_error(path, "lang", "is missing");
+  for (std::size_t i = 0; i < r.lines.size(); ++i) {
+    const DubLine& l = r.lines[i];
+    for (const auto& [name, value] : {std::pair<const char*, double>{"speech_start", l.speech_start},
+                                      {"speech_end", l.speech_end}, {"available_seconds", l.available_seconds}})
+      if (!std::isfinite(value)) throw dub_report_field_error(path, "lines[" + std::to_string(i) + "]." + name, "is missing");
+  }
 }
 
 }  // namespace
@@ -84,18 +95,11 @@ double phone_error_rate(const std::vector<std::string>& ref, const std::vector<s
 
 DubCheckReport check_dub(const DubCheckOptions& o) {
   const std::string report_path = o.dubbed + ".dub.json";
-  std::ifstream in(report_path);
-  if (!in) throw IoError("cannot open the dub report '" + report_path + "' (dubkit dub writes it beside its output)");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError(report_path + ": not JSON: " + e.what());
-  }
-  if (j.value("format", "") != kDubReportFormat || j.value("version", 0) != kDubReportVersion)
-    throw FormatError(report_path + ": not a version " + std::to_string(kDubReportVersion) + " dubkit dub report");
+  if (!std::ifstream(report_path)) throw IoError("cannot open the dub report '" + report_path + "' (dubkit dub writes it beside its output)");
+  const DubReport report = read_dub_report(report_path);
+  require_measured(report, report_path);
   DubCheckReport r;
-  r.lang = j.at("lang").get<std::string>();
+  r.lang = report.lang;
   const bool english = r.lang == "en";
   r.measure = english ? "wer" : "per";
   const Waveform sound48 = read_audio_track(o.dubbed, 48000);  // decoded once: the mark is sought at 48 kHz
@@ -103,7 +107,7 @@ DubCheckReport check_dub(const DubCheckOptions& o) {
   // English: the original video's own sound at each line's slot, heard the same way (for a
   // re-voiced English script, what the original performance scores).
   Waveform original;
-  const std::string source = j.value("video", "");
+  const std::string& source = report.video;
   if (english && !source.empty() && std::ifstream(source)) original = read_audio_track(source, 16000);
 
   torch::InferenceMode inference;
@@ -127,20 +131,19 @@ DubCheckReport check_dub(const DubCheckOptions& o) {
   std::vector<std::pair<double, double>> slots;
   double sum = 0, ref_sum = 0, sim_sum = 0;
   long sims = 0;
-  for (const auto& l : j.at("lines")) {
+  for (const DubLine& l : report.lines) {
     DubCheckLine c;
-    c.index = l.at("index").get<int>();
-    c.text = l.at("text").get<std::string>();
-    c.start = l.at("speech_start").get<double>();
-    c.end = l.at("speech_end").get<double>();
-    slots.emplace_back(l.at("start").get<double>(), l.at("start").get<double>() + l.at("available_seconds").get<double>());
+    c.index = l.index;
+    c.text = l.text;
+    c.start = l.speech_start;
+    c.end = l.speech_end;
+    slots.emplace_back(l.start, l.start + l.available_seconds);
     const Waveform line = cut(sound, c.start - 0.05, c.end + 0.05);
     if (english) {
       c.heard = recognizer.transcribe(line);
       c.error_rate = word_errors(c.text, c.heard).rate();
       if (!original.samples.empty()) {
-        const double from = l.at("start").get<double>(), to = l.at("end").get<double>();
-        c.reference_error_rate = word_errors(c.text, recognizer.transcribe(cut(original, from - 0.05, to + 0.05))).rate();
+        c.reference_error_rate = word_errors(c.text, recognizer.transcribe(cut(original, l.start - 0.05, l.end + 0.05))).rate();
         ref_sum += c.reference_error_rate;
       }
     } else {

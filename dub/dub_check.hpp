@@ -49,10 +49,11 @@ struct DubCheckReport {
   long blocks = 0, blocks_marked = 0;   // one-second blocks; blocks where the mark was found (-1: no key)
 };
 
-// Throws IoError / FormatError for a missing or malformed dub or report.
+// Throws IoError / FormatError for a missing or malformed dub or report (dub/dub_report.hpp; a
+// report without "lang" or a line's speech times is refused here, naming the field).
 DubCheckReport check_dub(const DubCheckOptions& o);
 
-// espeak-ng IPA (as voice/phonemizer.hpp writes it) to CMU phones, lowercase; stress, length
+// espeak-ng IPA (as text/phonemizer.hpp writes it) to CMU phones, lowercase; stress, length
 // and unknown symbols dropped. Sounds English lacks go to the nearest CMU phone (x -> hh,
 // ɾ -> r, y -> iy, ø -> er, ...).
 std::vector<std::string> ipa_to_cmu(const std::string& ipa);

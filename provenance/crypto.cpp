@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -219,6 +220,12 @@ NamedPublicKey parse_public_key(const std::string& json, const std::string& sour
 
 NamedPublicKey read_public_key(const std::string& path) {
   return parse_public_key(read_small_file(path, 1 << 16, "public key file"), path);
+}
+
+std::string default_key_path() {
+  if (const char* k = std::getenv("DUBKIT_KEY"); k && *k) return k;
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.config/dubkit/studio.key";
 }
 
 }  // namespace dubkit

@@ -64,6 +64,9 @@ bool verify_message(const PublicKey& key, std::string_view message, std::string_
 // half does not match).
 void write_signing_key(const std::string& path, const SigningKey& key);
 SigningKey read_signing_key(const std::string& path);
+// The studio key outputs are signed with by default: $DUBKIT_KEY, else
+// $HOME/.config/dubkit/studio.key.
+std::string default_key_path();
 
 struct NamedPublicKey {
   std::string name;

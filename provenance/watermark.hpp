@@ -28,6 +28,10 @@
 //   z = S / sqrt(M/2); a block's false-positive probability is that bound times the number of
 //   candidate starts searched for it (Bonferroni).
 //
+// The code, by role, around what both sides share (watermark_scheme.hpp): watermark_payload.cpp
+// (the key's layout, the payload and its code), watermark_analysis.cpp (audio to tile
+// statistics), watermark_embed.cpp, watermark_detect.cpp.
+//
 // Thread safety: all functions are reentrant (no shared mutable state).
 #pragma once
 

@@ -19,6 +19,8 @@
 
 #include <string>
 
+#include "review/format.hpp"  // html_escape, part of this interface
+
 namespace dubkit {
 
 struct ReviewOptions {
@@ -46,13 +48,10 @@ struct ReviewResult {
 // Throws InvalidArgument (options; no original video named anywhere; an output that would
 // overwrite an input), IoError (a file that cannot be read or written; the original video not
 // found, naming the places tried), FormatError naming the file (a report that is not JSON,
-// whose "format" is not "dubkit-dub-report" or whose version is not 1, or whose fields have
-// the wrong types; a video FFmpeg cannot read).
+// whose "format" is not "dubkit-dub-report" or whose major version this dubkit does not read,
+// or whose fields have the wrong types: dub/dub_report.hpp; a video FFmpeg cannot read).
 // Missing optional report fields leave their cells empty. A dubbed video without an audio
 // track gets a page without spectrograms and waveforms (said on the page).
 ReviewResult write_review(const ReviewOptions& o);
-
-// HTML text and attribute escaping (& < > " '): what the page applies to every inserted text.
-std::string html_escape(const std::string& text);
 
 }  // namespace dubkit

@@ -9,7 +9,7 @@
 // The results, one row per file in the order they finish:
 //   file, status, offset, confidence, confidence_at_zero, lse_d, lse_c, frames, face_frames,
 //   windows, faces, fps, model, seconds, error
-// status: ok | no_audio | no_face | too_short (lipsync/sync_score.hpp) | unreadable (missing,
+// status: ok | no_audio | no_face | too_short (sync/sync_score.hpp) | unreadable (missing,
 // corrupt or not a video) | error (anything else; the message is in `error`). Numbers are empty
 // when there is no score. Rows are appended and flushed one by one: when the output exists,
 // the files it already holds are skipped (a row cut short by an interrupted run is dropped and
@@ -19,14 +19,14 @@
 #include <functional>
 #include <string>
 
-#include "lipsync/sync_score.hpp"
+#include "sync/sync_score.hpp"
 
 namespace dubkit {
 
 struct SyncBatchOptions {
   std::string list;
   std::string output;
-  std::string expert;        // weight file (lipsync/sync_judge.hpp)
+  std::string expert;        // weight file (sync/sync_judge.hpp)
   int jobs = 2;              // files scored at once
   SyncScoreOptions score;    // max_offset, face, batch (audio and audio_shift must be left empty)
   void validate() const;     // InvalidArgument naming the flag

@@ -9,11 +9,11 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "corpus/manifest.hpp"
-#include "corpus/talking_faces.hpp"
 #include "lipsync/lipsync_video.hpp"
 #include "sync/csv.hpp"
 #include "sync/detection_eval.hpp"
 #include "sync/manipulate.hpp"
+#include "talking_faces/talking_faces.hpp"
 #include "video/video_reader.hpp"
 
 namespace fs = std::filesystem;

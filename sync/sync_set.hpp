@@ -1,5 +1,5 @@
 // `dubkit sync make-set`: a labelled audio-visual sync test set with known ground truth, made
-// only from synthetic identities (faces/synthetic_face.hpp) speaking utterances of a dubkit
+// only from synthetic identities (talking_faces/synthetic_face.hpp) speaking utterances of a dubkit
 // corpus (corpus/builder.hpp) — never a real person.
 //
 // Each source clip is one held-out utterance (the corpus's `split`, test by default: speakers,

@@ -4,13 +4,13 @@
 
 #include <string>
 
-#include "lipsync/sync_score.hpp"
+#include "sync/sync_score.hpp"
 
 namespace dubkit {
 
 // One row per scored window, in time order:
 //   window, time_s (first frame's presentation time), offset and confidence of the window alone
-//   (lipsync/sync_score.hpp window_sync), distance_at_clip_offset, distance_at_zero,
+//   (sync/sync_score.hpp window_sync), distance_at_clip_offset, distance_at_zero,
 //   framewise_confidence (the clip's median distance minus distance_at_clip_offset: the public
 //   evaluation's per-frame confidence before its 9-frame median filter).
 // Empty fields where the window's audio is missing. Written whole or not at all; IoError.

@@ -2,7 +2,7 @@
 
 #include "core/error.hpp"
 #include "corpus/engines.hpp"
-#include "voice/phonemizer.hpp"
+#include "text/phonemizer.hpp"
 
 namespace dubkit {
 

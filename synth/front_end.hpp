@@ -1,7 +1,7 @@
 // Text -> the phone sequence the synthesizer reads. The synthesizer is trained on the phones
 // the corpus engines actually spoke (corpus manifest "phones"), so at inference the same
 // engine path produces them: the text is normalised and phonemised by the text front end
-// (voice/phonemizer.hpp), then spoken by espeak-ng, whose phoneme events give the phone
+// (text/phonemizer.hpp), then spoken by espeak-ng, whose phoneme events give the phone
 // names, pauses ("_") included, exactly as in training. The audio of that pass is discarded.
 //
 // Thread safety: may be called from several threads (espeak-ng runs under its own lock).

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "voice/symbols.hpp"
+#include "text/symbols.hpp"
 
 namespace dubkit {
 

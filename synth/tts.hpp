@@ -4,6 +4,10 @@
 // is still being made.
 //
 // Not thread-safe: one TextToSpeech per thread. Audio is 16 kHz mono.
+//
+// An unpublished building block: its audio carries no watermark, no signed manifest and no
+// render-log entry, and it checks no consent. Published speech comes from the say job
+// (jobs/say_job.hpp) or the dub job, which pass through the render gate (jobs/render_gate.hpp).
 #pragma once
 
 #include <cstdint>

@@ -11,10 +11,10 @@
 
 namespace dubkit::test {
 
-// ../shared/fixtures/reference, set by the build (DUBKIT_FIXTURES_DIR).
+// tests/fixtures/reference, set by the build (DUBKIT_FIXTURES_DIR).
 inline std::string fixture(const std::string& name) { return std::string(DUBKIT_FIXTURES_DIR) + "/" + name; }
 
-// tests/data, the small fixtures committed with the tests (see its README.md), set by the build
+// tests/fixtures, the small fixtures committed with the tests (see its README.md), set by the build
 // (DUBKIT_TEST_DATA_DIR).
 inline std::string test_data(const std::string& name) { return std::string(DUBKIT_TEST_DATA_DIR) + "/" + name; }
 

@@ -165,7 +165,7 @@ void register_create(CLI::App* consent) {
   });
 }
 
-void register_verify(CLI::App* consent) {
+void register_consent_verify(CLI::App* consent) {
   struct Opts {
     std::string record, trust = TrustStore::default_dir(), encoder;
     std::vector<std::string> audio;
@@ -232,7 +232,7 @@ void register_consent(CLI::App& app) {
   register_trust(consent);
   register_statement(consent);
   register_create(consent);
-  register_verify(consent);
+  register_consent_verify(consent);
   register_revoke(consent);
 }
 

@@ -4,8 +4,8 @@
 
 #include "core/progress.hpp"
 #include "corpus/builder.hpp"
-#include "corpus/presenter.hpp"
-#include "corpus/talking_faces.hpp"
+#include "talking_faces/presenter.hpp"
+#include "talking_faces/talking_faces.hpp"
 #include "tools/commands.hpp"
 
 namespace dubkit::cli {

@@ -15,8 +15,8 @@
 #include "audio/versions.hpp"
 #include "core/error.hpp"
 #include "core/versions.hpp"
+#include "text/phonemizer.hpp"
 #include "tools/commands.hpp"
-#include "voice/phonemizer.hpp"
 
 namespace dubkit::cli {
 

@@ -2,24 +2,15 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "core/error.hpp"
 #include "core/progress.hpp"
-#include "dub/dub.hpp"
 #include "dub/dub_check.hpp"
-#include "provenance/consent_check.hpp"
-#include "provenance/crypto.hpp"
-#include "provenance/publish.hpp"
-#include "provenance/render_log.hpp"
-#include "provenance/trust_store.hpp"
+#include "jobs/dub_job.hpp"
 #include "tools/commands.hpp"
-#include "voice/voice_profile.hpp"
 
 namespace dubkit::cli {
-
-inline constexpr const char* kDubLabel = "Dubbed: synthetic voice and lip movement (AI-generated)";
 
 namespace {
 
@@ -74,83 +65,78 @@ void register_dub_check(CLI::App& app) {
 void register_dub(CLI::App& app) {
   register_dub_check(app);
   struct Opts {
-    DubOptions d;
-    std::string voice, lang = "en", vocoder = "default";
-    std::string key = default_key_path(), trust = TrustStore::default_dir();
+    DubJobOptions job;
+    std::string vocoder = "default";
     std::string overflow = "borrow";
     bool no_disclosure = false, no_gate = false, json = false;
   };
   auto o = std::make_shared<Opts>();
-  o->d.render_log = default_render_log();
+  o->job.publish = PublishOptions::defaults();
+  DubOptions& d = o->job.dub;
+  PublishOptions& publish = o->job.publish;
   auto* cmd = app.add_subcommand("dub", "Dub a video: a translated, timed script spoken in the actor's consented voice, lips re-rendered");
-  cmd->add_option("--video", o->d.video, "The actor's footage (any container/codec FFmpeg reads)")->required();
-  cmd->add_option("--voice", o->voice, "The actor's voice profile (dubkit voice enroll)")->required();
-  cmd->add_option("--script", o->d.script, "Translated, timed lines: SubRip (.srt) or WebVTT (.vtt), UTF-8, one line per cue")
+  cmd->add_option("--video", d.video, "The actor's footage (any container/codec FFmpeg reads)")->required();
+  cmd->add_option("--voice", o->job.voice, "The actor's voice profile (dubkit voice enroll)")->required();
+  cmd->add_option("--script", d.script, "Translated, timed lines: SubRip (.srt) or WebVTT (.vtt), UTF-8, one line per cue")
       ->required();
-  cmd->add_option("-o,--output", o->d.output, "Dubbed MP4 (signed manifest embedded and beside it; report in OUTPUT.dub.json)")
+  cmd->add_option("-o,--output", d.output, "Dubbed MP4 (signed manifest embedded and beside it; report in OUTPUT.dub.json)")
       ->required();
-  cmd->add_option("--lang", o->lang, "Language of the script (the voice's consent must cover it)")->capture_default_str();
-  cmd->add_option("--source-lang", o->d.source_language, "Language of the original, for the manifest")->capture_default_str();
-  cmd->add_option("--background", o->d.background, "Music-and-effects stem to mix the dialogue over (any rate)");
-  cmd->add_option("--keep-original-audio-under", o->d.keep_original_under,
+  cmd->add_option("--lang", o->job.lang, "Language of the script (the voice's consent must cover it)")->capture_default_str();
+  cmd->add_option("--source-lang", d.source_language, "Language of the original, for the manifest")->capture_default_str();
+  cmd->add_option("--background", d.background, "Music-and-effects stem to mix the dialogue over (any rate)");
+  cmd->add_option("--keep-original-audio-under", d.keep_original_under,
                   "Keep the original audio track, this many dB quieter while a line plays (voice-over)");
-  cmd->add_option("--loudness", o->d.mix.target_lufs, "Integrated loudness of the mix, LUFS (EBU R128)")->capture_default_str();
-  cmd->add_option("--max-peak", o->d.mix.max_peak_dbfs, "Sample-peak ceiling, dBFS (the gain stops there)")->capture_default_str();
-  cmd->add_option("--min-stretch", o->d.fit.min_stretch, "Fastest allowed delivery (durations x this)")->capture_default_str();
-  cmd->add_option("--max-stretch", o->d.fit.max_stretch, "Slowest allowed delivery")->capture_default_str();
+  cmd->add_option("--loudness", d.mix.target_lufs, "Integrated loudness of the mix, LUFS (EBU R128)")->capture_default_str();
+  cmd->add_option("--max-peak", d.mix.max_peak_dbfs, "Sample-peak ceiling, dBFS (the gain stops there)")->capture_default_str();
+  cmd->add_option("--min-stretch", d.fit.min_stretch, "Fastest allowed delivery (durations x this)")->capture_default_str();
+  cmd->add_option("--max-stretch", d.fit.max_stretch, "Slowest allowed delivery")->capture_default_str();
   cmd->add_option("--overflow", o->overflow,
                   "A line too long for its slot: borrow (run on into the pause after it, up to --gap before the next line) "
                   "or fail")
       ->capture_default_str()
       ->check(CLI::IsMember({"borrow", "fail"}));
-  cmd->add_option("--gap", o->d.fit.gap, "Seconds kept silent before the next line when borrowing")->capture_default_str();
-  cmd->add_option("--face", o->d.face, "Track id to re-render (see dubkit faces); -1 = the largest")->capture_default_str();
-  cmd->add_option("--margin", o->d.margin, "Seconds of re-rendered frames before and after each line")->capture_default_str();
+  cmd->add_option("--gap", d.fit.gap, "Seconds kept silent before the next line when borrowing")->capture_default_str();
+  cmd->add_option("--face", d.face, "Track id to re-render (see dubkit faces); -1 = the largest")->capture_default_str();
+  cmd->add_option("--margin", d.margin, "Seconds of re-rendered frames before and after each line")->capture_default_str();
   cmd->add_flag("--no-silence-gate", o->no_gate, "Leave the generator's mouth in pauses of 200 ms or more");
   cmd->add_flag("--no-disclosure", o->no_disclosure,
                 std::string("Leave out the on-screen label \"") + kDubLabel + "\" (recorded in the manifest)");
-  cmd->add_option("--territory", o->d.territory, "Where the output is published (recorded with its disclosure)")
+  cmd->add_option("--territory", publish.territory, "Where the output is published (recorded with its disclosure)")
       ->capture_default_str();
-  cmd->add_option("--key", o->key, "Studio key: watermark key and manifest signature ($DUBKIT_KEY)")->capture_default_str();
-  cmd->add_option("--trust", o->trust, "Trust store ($DUBKIT_TRUST_DIR)")->capture_default_str();
-  cmd->add_option("--render-log", o->d.render_log, "Render log ($DUBKIT_RENDER_LOG)")->capture_default_str();
-  cmd->add_option("--synthesizer", o->d.synthesizer, std::string("Synthesizer (default: models/") + kDefaultSynthesizer + ")");
+  cmd->add_option("--key", publish.key, "Studio key: watermark key and manifest signature ($DUBKIT_KEY)")->capture_default_str();
+  cmd->add_option("--trust", publish.trust_dir, "Trust store ($DUBKIT_TRUST_DIR)")->capture_default_str();
+  cmd->add_option("--render-log", publish.render_log, "Render log ($DUBKIT_RENDER_LOG)")->capture_default_str();
+  cmd->add_option("--synthesizer", d.synthesizer, std::string("Synthesizer (default: models/") + kDefaultSynthesizer + ")");
   cmd->add_option("--vocoder", o->vocoder, std::string("Vocoder: default (models/") + kDefaultVocoder + "), griffinlim, or a file")
       ->capture_default_str();
-  cmd->add_option("--model", o->d.lipsync_model, std::string("Lip-sync generator (default: models/") + kDefaultLipSync + ")");
-  cmd->add_option("--expert", o->d.sync_expert, std::string("Sync expert (default: models/") + kDefaultSyncExpert + ")");
-  cmd->add_option("--work-dir", o->d.work_dir, "Where finished lines are kept until the dub succeeds (default: OUTPUT.work)");
-  cmd->add_flag("--resume", o->d.resume, "Reuse the finished lines of an interrupted run");
-  cmd->add_flag("--keep-work", o->d.keep_work, "Keep the work directory (line WAVs, dialogue and mix) after success");
-  cmd->add_option("--seed", o->d.seed, "Seed of the synthesizer's prenet dropout")->capture_default_str();
-  cmd->add_option("--threads", o->d.threads, "LibTorch threads for synthesis")->capture_default_str();
+  cmd->add_option("--model", d.lipsync_model, std::string("Lip-sync generator (default: models/") + kDefaultLipSync + ")");
+  cmd->add_option("--expert", d.sync_expert, std::string("Sync expert (default: models/") + kDefaultSyncExpert + ")");
+  cmd->add_option("--work-dir", d.work_dir, "Where finished lines are kept until the dub succeeds (default: OUTPUT.work)");
+  cmd->add_flag("--resume", d.resume, "Reuse the finished lines of an interrupted run");
+  cmd->add_flag("--keep-work", d.keep_work, "Keep the work directory (line WAVs, dialogue and mix) after success");
+  cmd->add_option("--seed", d.seed, "Seed of the synthesizer's prenet dropout")->capture_default_str();
+  cmd->add_option("--threads", d.threads, "LibTorch threads for synthesis")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the report (as written to OUTPUT.dub.json)");
   cmd->footer("Example: dubkit dub --video samples/presenter.mp4 --voice actor.voice --script samples/presenter.es.srt --lang es "
               "-o presenter.es.mp4");
   cmd->callback([o] {
-    o->d.fit.overflow = o->overflow == "fail" ? OverflowPolicy::Fail : OverflowPolicy::Borrow;
-    o->d.synthesizer = model_path(o->d.synthesizer, kDefaultSynthesizer, "--synthesizer");
-    o->d.vocoder = vocoder_spec(o->vocoder);
-    o->d.lipsync_model = model_path(o->d.lipsync_model, kDefaultLipSync, "--model");
-    o->d.sync_expert = model_path(o->d.sync_expert, kDefaultSyncExpert, "--expert");
-    o->d.silence_gate = !o->no_gate;
-    o->d.label = o->no_disclosure ? "" : kDubLabel;
-    o->d.software = std::string("dubkit dub ") + DUBKIT_VERSION;
-    o->d.validate();
-    const TrustStore trust(o->trust);
-    const AuthorizedVoice voice = authorize_voice(read_voice_profile(o->voice), trust, "dubbing", o->lang);
-    authorize_use(voice.consent(), trust, "lip-sync");
-    const SigningKey key = read_signing_key(o->key);
+    DubOptions& d = o->job.dub;
+    d.fit.overflow = o->overflow == "fail" ? OverflowPolicy::Fail : OverflowPolicy::Borrow;
+    d.synthesizer = model_path(d.synthesizer, kDefaultSynthesizer, "--synthesizer");
+    d.vocoder = vocoder_spec(o->vocoder);
+    d.lipsync_model = model_path(d.lipsync_model, kDefaultLipSync, "--model");
+    d.sync_expert = model_path(d.sync_expert, kDefaultSyncExpert, "--expert");
+    d.silence_gate = !o->no_gate;
+    o->job.publish.disclose = !o->no_disclosure;
     Progress progress("dub", 1000, !o->json);
-    const DubReport r = dub_video(o->d, voice, key, [&](const DubProgress& p) {
+    const DubReport r = dub_job(o->job, [&](const DubProgress& p) {
       char label[64];
       std::snprintf(label, sizeof label, "dub [%s %3.0f%%]", p.stage.c_str(), 100 * p.stage_fraction);
       progress.update(std::lround(1000 * p.overall_fraction), label);
     });
     progress.done();
     if (o->json) {
-      std::ifstream in(r.report_path);
-      print_json(nlohmann::ordered_json::parse(in));
+      print_json(r.to_json());
       return;
     }
     if (r.frames_changed == 0)
@@ -166,7 +152,7 @@ void register_dub(CLI::App& app) {
     for (const auto& [name, s] : r.stages)
       if (name == "total") total = s;
     std::printf("%s: %zu lines, %ld frames (%ld re-rendered), %.1f s, loudness %.1f LUFS%s, %zu marked seconds, %.1f s wall\n",
-                o->d.output.c_str(), r.lines.size(), r.frames_out, r.frames_changed, r.output_seconds, r.mix.loudness_lufs,
+                d.output.c_str(), r.lines.size(), r.frames_out, r.frames_changed, r.output_seconds, r.mix.loudness_lufs,
                 r.mix.peak_limited ? " (peak-limited)" : "", r.watermark_payloads.size(), total);
     if (r.synced) std::printf("sync: offset %+d frames, confidence %.2f\n", r.sync_offset, r.sync_confidence);
     std::printf("report: %s\n", r.report_path.c_str());

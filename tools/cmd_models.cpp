@@ -12,7 +12,7 @@ namespace dubkit::cli {
 void register_models(CLI::App& app) {
   auto* models = app.add_subcommand("models", "Inspect and convert weight files (safetensors, PyTorch .pt/.pth)");
   models->require_subcommand(1);
-  models->footer("Example: dubkit models inspect ../shared/fixtures/reference/rtvc_encoder.pt");
+  models->footer("Example: dubkit models inspect tests/fixtures/reference/rtvc_encoder.pt");
   {
     struct Opts {
       std::string file;
@@ -21,7 +21,7 @@ void register_models(CLI::App& app) {
     auto o = std::make_shared<Opts>();
     auto* cmd = models->add_subcommand("inspect", "List every tensor's name, dtype and shape");
     cmd->add_option("FILE", o->file, "A .safetensors file or a torch.save checkpoint")->required();
-    cmd->footer("Example: dubkit models inspect ../shared/fixtures/reference/hifigan_v2_generator.pt --fold-weight-norm");
+    cmd->footer("Example: dubkit models inspect tests/fixtures/reference/hifigan_v2_generator.pt --fold-weight-norm");
     cmd->add_flag("--fold-weight-norm", o->fold, "Fold weight_g/weight_v pairs into weight first");
     cmd->add_flag("--json", o->json, "Print the list as JSON");
     cmd->callback([o] {
@@ -48,7 +48,7 @@ void register_models(CLI::App& app) {
     auto o = std::make_shared<Opts>();
     auto* cmd = models->add_subcommand("convert", "Convert a PyTorch checkpoint to safetensors (bit-exact tensors)");
     cmd->add_option("IN", o->in, "torch.save checkpoint (.pt/.pth) or safetensors")->required();
-    cmd->footer("Example: dubkit models convert ../shared/fixtures/reference/rtvc_encoder.pt -o /tmp/encoder.safetensors");
+    cmd->footer("Example: dubkit models convert tests/fixtures/reference/rtvc_encoder.pt -o /tmp/encoder.safetensors");
     cmd->add_option("-o,--output", o->out, "Output .safetensors")->required();
     cmd->add_flag("--fold-weight-norm", o->fold, "Fold weight_g/weight_v pairs into weight");
     cmd->callback([o] {

@@ -7,14 +7,14 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
-#include "lipsync/sync_score.hpp"
 #include "sync/batch.hpp"
 #include "sync/detection_eval.hpp"
 #include "sync/manipulate.hpp"
+#include "sync/redrive.hpp"
+#include "sync/sync_score.hpp"
 #include "sync/sync_set.hpp"
 #include "sync/timeline.hpp"
 #include "tools/commands.hpp"
-#include "train/lipsync_eval.hpp"
 
 namespace dubkit::cli {
 namespace {

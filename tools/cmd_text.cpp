@@ -2,8 +2,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "text/phonemizer.hpp"
 #include "tools/commands.hpp"
-#include "voice/phonemizer.hpp"
 
 namespace dubkit::cli {
 

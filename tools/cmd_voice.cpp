@@ -109,7 +109,7 @@ void register_voice(CLI::App& app) {
   embed->add_option("FILE", eo->files, "Audio files (mixed to mono, resampled to 16 kHz, read in pieces)")->required();
   add_common(embed, *eo);
   embed->footer("Example: dubkit voice embed samples/sample.wav --json\n"
-                "         dubkit voice embed samples/sample.wav --encoder ../shared/fixtures/reference/rtvc_encoder.pt");
+                "         dubkit voice embed samples/sample.wav --encoder tests/fixtures/reference/rtvc_encoder.pt");
   embed->callback([eo] {
     LoadedEncoder enc = load_speaker_encoder(encoder_path(eo->encoder));
     nlohmann::ordered_json j = nlohmann::ordered_json::array();

@@ -14,7 +14,8 @@ void register_corpus(CLI::App& app);
 void register_devices(CLI::App& app);  // play, record, devices
 void register_doctor(CLI::App& app);
 void register_dub(CLI::App& app);
-void register_lipsync(CLI::App& app);  // lipsync, faces
+void register_faces(CLI::App& app);
+void register_lipsync(CLI::App& app);
 void register_models(CLI::App& app);
 void register_review(CLI::App& app);  // review
 void register_say(CLI::App& app);
@@ -47,9 +48,6 @@ inline constexpr const char* kDefaultSynthesizer = "synthesizer.safetensors";
 inline constexpr const char* kDefaultVocoder = "vocoder.safetensors";
 inline constexpr const char* kDefaultLipSync = "lipsync.safetensors";
 inline constexpr const char* kDefaultSyncExpert = "sync_expert.safetensors";
-
-// The studio key commands sign with: $DUBKIT_KEY, else $HOME/.config/dubkit/studio.key.
-std::string default_key_path();
 
 // --vocoder: "default" (models/vocoder.safetensors), "griffinlim", or a vocoder file.
 std::string vocoder_spec(const std::string& given);

@@ -27,12 +27,6 @@ std::string model_path(const std::string& given, const std::string& default_file
   throw InvalidArgument("no " + flag + " given and no " + default_file + " in $DUBKIT_MODELS or models/");
 }
 
-std::string default_key_path() {
-  if (const char* k = std::getenv("DUBKIT_KEY"); k && *k) return k;
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.config/dubkit/studio.key";
-}
-
 std::string vocoder_spec(const std::string& given) {
   return given == "default" ? model_path("", kDefaultVocoder, "--vocoder") : given;
 }

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   dubkit::cli::register_say(app);
   dubkit::cli::register_synth(app);
   dubkit::cli::register_lipsync(app);
+  dubkit::cli::register_faces(app);
   dubkit::cli::register_sync(app);
   dubkit::cli::register_dub(app);
   dubkit::cli::register_verify(app);

@@ -7,8 +7,8 @@
 #include "audio/io.hpp"
 #include "audio/mel_preset.hpp"
 #include "core/error.hpp"
-#include "corpus/talking_faces.hpp"
 #include "lipsync/inputs.hpp"
+#include "talking_faces/talking_faces.hpp"
 
 namespace dubkit {
 

@@ -1,4 +1,4 @@
-// The talking-face corpus (corpus/talking_faces.hpp) in memory for the lip-sync trainers, and
+// The talking-face corpus (talking_faces/talking_faces.hpp) in memory for the lip-sync trainers, and
 // the windows they draw from it.
 #pragma once
 

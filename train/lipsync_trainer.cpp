@@ -17,6 +17,7 @@
 #include "lipsync/inputs.hpp"
 #include "lipsync/model_files.hpp"
 #include "lipsync/quality_discriminator.hpp"
+#include "sync/expert_files.hpp"
 #include "train/face_data.hpp"
 #include "train/run_dir.hpp"
 #include "train/training_log.hpp"

@@ -11,7 +11,7 @@
 #include "core/weight_file.hpp"
 #include "corpus/perturb.hpp"
 #include "lipsync/inputs.hpp"
-#include "lipsync/model_files.hpp"
+#include "sync/expert_files.hpp"
 #include "train/face_data.hpp"
 #include "train/run_dir.hpp"
 #include "train/training_log.hpp"

@@ -1,4 +1,4 @@
-// `dubkit train syncnet`: trains the colour SyncNet expert (lipsync/syncnet.hpp) on the
+// `dubkit train syncnet`: trains the colour SyncNet expert (sync/syncnet.hpp) on the
 // talking-face corpus. Each sample is 5 consecutive frames and the mel windows starting at
 // their first frame shifted by every offset in sync_shifts() (0, then +-2 .. +-8 frames, all
 // from the same clip); the loss is the cross-entropy of picking the unshifted window by the
@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "lipsync/syncnet.hpp"
+#include "sync/syncnet.hpp"
 
 namespace dubkit {
 

@@ -11,7 +11,7 @@
 #include "corpus/builder.hpp"
 #include "corpus/manifest.hpp"
 #include "synth/tts.hpp"
-#include "voice/phonemizer.hpp"
+#include "text/phonemizer.hpp"
 #include "voice/speech_recognizer.hpp"
 #include "voice/voice_embedding.hpp"
 

@@ -1,5 +1,5 @@
 // Golden tests: the DSP presets against the public reference implementations' own outputs
-// (../shared/fixtures/reference, produced by librosa 0.9.2, HiFi-GAN 4769534, Wav2Lip 5c90fa9,
+// (tests/fixtures/reference, produced by librosa 0.9.2, HiFi-GAN 4769534, Wav2Lip 5c90fa9,
 // SV2TTS 865eba8 and python_speech_features e280ac2; see that folder's README). The measure
 // is max|ours - reference| / max|reference| (tests/support.hpp says why), bound 1e-4.
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // Face detection, landmarks, tracking and alignment on procedurally rendered faces
-// (faces/synthetic_face.hpp): no real person appears in any test image.
+// (talking_faces/synthetic_face.hpp): no real person appears in any test image.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -14,9 +14,9 @@
 #include "faces/alignment.hpp"
 #include "faces/detector.hpp"
 #include "faces/landmarks.hpp"
-#include "faces/synthetic_face.hpp"
 #include "faces/tracker.hpp"
 #include "support.hpp"
+#include "talking_faces/synthetic_face.hpp"
 
 using namespace dubkit;
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "corpus/talking_faces.hpp"
+#include "talking_faces/talking_faces.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

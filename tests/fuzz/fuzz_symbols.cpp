@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/error.hpp"
-#include "voice/symbols.hpp"
+#include "text/symbols.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -8,8 +8,8 @@
 #include "faces/alignment.hpp"
 #include "faces/detector.hpp"
 #include "faces/landmarks.hpp"
-#include "faces/synthetic_face.hpp"
 #include "lipsync/compositor.hpp"
+#include "talking_faces/synthetic_face.hpp"
 
 using namespace dubkit;
 

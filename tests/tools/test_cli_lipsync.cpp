@@ -14,13 +14,14 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "audio/io.hpp"
-#include "faces/synthetic_face.hpp"
 #include "core/safetensors.hpp"
 #include "core/torch_bridge.hpp"
 #include "lipsync/model_files.hpp"
-#include "lipsync/syncnet_v2.hpp"
 #include "support.hpp"
 #include "sync/csv.hpp"
+#include "sync/expert_files.hpp"
+#include "sync/syncnet_v2.hpp"
+#include "talking_faces/synthetic_face.hpp"
 #include "tools/cli_support.hpp"
 #include "video/video_reader.hpp"
 #include "video/video_writer.hpp"
@@ -144,10 +145,15 @@ TEST_CASE("faces: tracks, per-frame landmarks and a preview", "[e2e][lipsync]") 
 
 TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", "[e2e][lipsync]") {
   const Media& m = media();
-  // Shorter speech: the frames after it keep their mouth; the output keeps the video's length.
+  // Shorter speech: the rest of the clip is a pause, re-rendered with the silence gate's closed
+  // mouth; the output keeps the video's length. The tone is voiced to its last sample (2.00 s:
+  // the VAD's 40 ms padding stops at the speech's end), the gate is full after the 80 ms fade,
+  // from 2.08 s: frames 52 (on that edge, in or out by rounding) to 74, 22 or 23 frames.
   auto j = run_json(with_consent({"lipsync", "--video", m.clip, "--audio", m.short_wav, "-o", m.dir + "/short.mp4", "--model", m.generator, "--json"}));
   CHECK(j["frames_out"] == 75);
-  CHECK(j["frames_changed"] == 50);
+  CHECK(j["frames_changed"] == 75);
+  CHECK(j["frames_silenced"].get<long>() >= 22);
+  CHECK(j["frames_silenced"].get<long>() <= 23);
   CHECK(j["tracks"].size() == 1);
   for (const char* stage : {"decode", "detect", "landmarks", "network", "composite", "encode"}) CHECK(j["seconds"][stage].get<double>() >= 0);
   CHECK(frame_count(m.dir + "/short.mp4") == 75);
@@ -157,7 +163,7 @@ TEST_CASE("lipsync: speech shorter, longer, a chosen face, odd sizes, a still", 
   const auto v = run_json({"verify", m.dir + "/short.mp4", "--trust", m.trust, "--no-watermark", "--json"});
   CHECK(v["manifest"]["status"] == "valid");
   CHECK(v["manifest"]["actions"][0]["digital_source_type"] == "compositeWithTrainedAlgorithmicMedia");
-  CHECK(v["manifest"]["region"]["frames"] == nlohmann::json::array({0, 49}));
+  CHECK(v["manifest"]["region"]["frames"] == nlohmann::json::array({0, 74}));
   CHECK(v["manifest"]["region"]["box"][2].get<int>() > 0);
   CHECK(v["manifest"]["disclosures"][0]["kind"] == "on-screen label");
   CHECK(v["manifest"]["disclosures"][0]["applied"] == true);

@@ -13,10 +13,11 @@
 
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
-#include "corpus/talking_faces.hpp"
 #include "lipsync/model_files.hpp"
 #include "support.hpp"
-#include "train/lipsync_eval.hpp"
+#include "sync/expert_files.hpp"
+#include "sync/redrive.hpp"
+#include "talking_faces/talking_faces.hpp"
 #include "train/lipsync_trainer.hpp"
 #include "train/syncnet_trainer.hpp"
 #include "train/tiny_corpus.hpp"

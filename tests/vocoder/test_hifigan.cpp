@@ -1,6 +1,6 @@
 // The HiFi-GAN generator against the public implementation (jik876/hifi-gan): its own output for
 // randomly initialised V2 and V3 generators saved as the public training saves them, with weight
-// norm (../shared/fixtures/reference/hifigan_v{2,3}_*, README there).
+// norm (tests/fixtures/reference/hifigan_v{2,3}_*, README there).
 #include <catch2/catch.hpp>
 
 #include "core/error.hpp"

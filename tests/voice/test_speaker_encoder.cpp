@@ -1,5 +1,5 @@
 // The GE2E encoder against SV2TTS (CorentinJ/Real-Time-Voice-Cloning 865eba8): the public
-// code's own output for its own checkpoint (../shared/fixtures/reference/rtvc_encoder*).
+// code's own output for its own checkpoint (tests/fixtures/reference/rtvc_encoder*).
 #include <catch2/catch.hpp>
 
 #include "core/checkpoint.hpp"

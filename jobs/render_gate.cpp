@@ -1,0 +1,66 @@
+#include "jobs/render_gate.hpp"
+
+#include <utility>
+
+#include "core/error.hpp"
+#include "provenance/render_log.hpp"
+#include "provenance/trust_store.hpp"
+#include "voice/voice_profile.hpp"
+
+namespace dubkit {
+
+void PublishOptions::validate() const {
+  if (key.empty()) throw InvalidArgument("--key: a studio key file is required to sign the output");
+  if (trust_dir.empty()) throw InvalidArgument("--trust: a trust store folder is required");
+  if (render_log.empty()) throw InvalidArgument("--render-log: a render log file is required");
+  if (territory.empty()) throw InvalidArgument("--territory must not be empty");
+}
+
+PublishOptions PublishOptions::defaults() {
+  PublishOptions o;
+  o.key = default_key_path();
+  o.trust_dir = TrustStore::default_dir();
+  o.render_log = default_render_log();
+  return o;
+}
+
+RenderGate::RenderGate(ConsentRecord consent, std::optional<AuthorizedVoice> voice, const PublishOptions& o)
+    : consent_(std::move(consent)), voice_(std::move(voice)), options_(o), key_(read_signing_key(o.key)),
+      output_id_(new_output_id()) {}
+
+RenderGate RenderGate::for_voice(const std::string& profile_path, const std::string& use, const std::string& language,
+                                 const std::vector<std::string>& also_uses, const PublishOptions& o) {
+  o.validate();
+  const TrustStore trust(o.trust_dir);
+  AuthorizedVoice voice = authorize_voice(read_voice_profile(profile_path), trust, use, language, o.today);
+  for (const std::string& u : also_uses) authorize_use(voice.consent(), trust, u, o.today);
+  ConsentRecord consent = voice.consent();
+  return RenderGate(std::move(consent), std::move(voice), o);
+}
+
+RenderGate RenderGate::for_performer(const std::string& consent_path, const std::string& use, const PublishOptions& o) {
+  o.validate();
+  ConsentRecord consent = read_consent(consent_path);
+  authorize_use(consent, TrustStore(o.trust_dir), use, o.today);
+  return RenderGate(std::move(consent), std::nullopt, o);
+}
+
+const AuthorizedVoice& RenderGate::voice() const {
+  if (!voice_) throw InvalidArgument("render gate: opened for a performer's record, not for a voice");
+  return *voice_;
+}
+
+AudioMarker RenderGate::marker(int rate) const { return AudioMarker(key_.watermark, consent_.id, output_id_, rate); }
+
+void RenderGate::publish(const std::string& path, Manifest m, const std::vector<std::uint32_t>& payloads,
+                         const std::string& disclosure_kind, const std::string& action) {
+  if (published_) throw InvalidArgument("render gate: output " + output_id_ + " was already published");
+  if (m.instance_id != output_id_ || m.consent_id != consent_.id)
+    throw InvalidArgument("render gate: the manifest of " + path + " names another output or consent record");
+  m.watermark_payloads = payloads;
+  m.disclosures.push_back({options_.territory, disclosure_kind, options_.disclose});
+  sign_output(path, m, key_, options_.render_log, action);
+  published_ = true;
+}
+
+}  // namespace dubkit

@@ -1,0 +1,79 @@
+#include "jobs/say_job.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include "audio/io.hpp"
+#include "core/error.hpp"
+#include "jobs/version.hpp"
+
+namespace dubkit {
+
+void SayJobOptions::validate() const {
+  if (voice.empty()) throw InvalidArgument("say: --voice is required");
+  if (synthesizer.empty()) throw InvalidArgument("say: --synthesizer is required");
+  if (vocoder.empty()) throw InvalidArgument("say: --vocoder is required");
+  if (!output.empty()) {
+    if (std::filesystem::path(output).extension() != ".wav")
+      throw InvalidArgument("say: output '" + output + "' must be a .wav (the signed manifest is embedded as a RIFF chunk)");
+    check_audio_output(output, TextToSpeech::kSampleRate, 1);  // fail before the work
+  }
+}
+
+SayJobReport say_job(const SayJobOptions& o, const std::function<void(const Waveform&)>& on_audio) {
+  o.validate();
+  RenderGate gate = RenderGate::for_voice(o.voice, o.use, o.say.lang, {}, o.publish);
+  const AuthorizedVoice& voice = gate.voice();
+  TextToSpeech tts(o.synthesizer);
+  if (!tts.encoder().empty() && tts.encoder() != voice.profile().encoder)
+    throw InvalidArgument(o.voice + " was made with the encoder '" + voice.profile().encoder + "', the synthesizer expects '" +
+                          tts.encoder() + "': enroll the voice again with that encoder");
+  const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder, o.griffin_lim_iterations);
+  AudioMarker marker = gate.marker(TextToSpeech::kSampleRate);
+  Waveform all{TextToSpeech::kSampleRate, {}};
+  auto emit = [&](const Waveform& marked) {
+    if (on_audio) on_audio(marked);
+    all.samples.insert(all.samples.end(), marked.samples.begin(), marked.samples.end());
+  };
+
+  SayJobReport r;
+  const std::vector<float>& speaker = voice.profile().embedding;
+  std::size_t made = 0;
+  const std::size_t target =
+      o.say.durations.total_seconds > 0 ? static_cast<std::size_t>(std::lround(o.say.durations.total_seconds * all.rate)) : 0;
+  r.speech = tts.say(o.text, speaker, o.say, *vocoder, [&](const Waveform& w) {
+    Waveform piece = w;
+    // The frames meet a target length; the samples, to less than half a frame: trimmed or
+    // padded here, before the mark, so the marked audio is exactly the output.
+    if (target && made + piece.samples.size() > target) piece.samples.resize(made < target ? target - made : 0);
+    made += piece.samples.size();
+    emit(marker.push(piece));
+  });
+  if (target && made < target) emit(marker.push(Waveform{all.rate, std::vector<float>(target - made, 0.0f)}));
+  if (gate.disclose()) {
+    SayOptions notice;
+    notice.lang = o.say.lang;
+    emit(marker.push(Waveform{all.rate, std::vector<float>(all.rate * 3 / 10, 0.0f)}));
+    tts.say(disclosure_notice(o.say.lang), speaker, notice, *vocoder, [&](const Waveform& w) { emit(marker.push(w)); });
+  }
+  emit(marker.finish());
+
+  if (!o.output.empty()) {
+    write_audio(o.output, all);
+    std::vector<std::string> models = {o.synthesizer};
+    if (std::filesystem::is_regular_file(o.vocoder)) models.push_back(o.vocoder);
+    gate.publish(o.output, spoken_audio_manifest(voice, gate.output_id(), o.output, models, software_name("say")),
+                 marker.payloads(), "spoken notice", "say");
+  }
+  r.output_id = gate.output_id();
+  r.consent_id = voice.consent().id;
+  r.use = voice.use();
+  r.voice_name = voice.profile().name;
+  r.vocoder_name = vocoder->name();
+  r.watermark_payloads = marker.payloads();
+  r.seconds = all.seconds();
+  return r;
+}
+
+}  // namespace dubkit

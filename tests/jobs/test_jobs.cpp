@@ -1,0 +1,195 @@
+// The jobs called through the library, as a program linking dubkit calls them: every output
+// they publish is marked, signed by the studio and logged, and a consent that does not cover
+// the request stops the job before it writes anything. The voice is the samples' (the demo
+// studio's key, trusted in a store made here; enrolled with its consent record verified); the
+// face is a synthetic one, re-rendered by tiny random-weight networks (the plumbing, not the
+// models' quality).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "audio/io.hpp"
+#include "core/error.hpp"
+#include "jobs/dub_job.hpp"
+#include "jobs/lipsync_job.hpp"
+#include "jobs/say_job.hpp"
+#include "lipsync/tiny_media.hpp"
+#include "provenance/render_log.hpp"
+#include "provenance/watermark.hpp"
+#include "support.hpp"
+#include "video/video_reader.hpp"
+#include "voice/speaker_encoder.hpp"
+
+using namespace dubkit;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSamples = DUBKIT_SAMPLES_DIR, kModels = DUBKIT_MODELS_DIR;
+
+// A studio with the demo key, the samples' voice enrolled, a synthetic performer's clip and
+// tiny lip-sync networks. Made once.
+struct World {
+  std::string dir = test::temp_dir("jobs");
+  std::string key = kSamples + "/consent/demo-studio.key";
+  std::string trust = dir + "/trust", log = dir + "/render-log.jsonl", profile = dir + "/anna.voice";
+  std::string consent = kSamples + "/consent/sample-consent.json";
+  std::string clip = dir + "/clip.mp4", speech = dir + "/speech.wav", script = dir + "/line.srt";
+  std::string generator = dir + "/generator.safetensors", expert = dir + "/expert.safetensors";
+
+  World() {
+    TrustStore store(trust);
+    store.add_key(read_public_key(key + ".pub"));
+    const LoadedEncoder encoder = load_speaker_encoder(kModels + "/speaker_encoder.safetensors");
+    write_voice_profile(profile, enroll_consented_voice(consent, store, encoder, {kSamples + "/sample.wav"},
+                                                        read_signing_key(key), "anna"));
+    test::write_face_clip(clip, 3.0);
+    write_audio(speech, test::test_tone(16000, 2.0, 180.0));
+    std::ofstream(script) << "1\n00:00:00,500 --> 00:00:02,500\nGood morning.\n";
+    test::write_tiny_networks(generator, expert);
+  }
+
+  PublishOptions publish() const {
+    PublishOptions p;
+    p.key = key, p.trust_dir = trust, p.render_log = log;
+    return p;
+  }
+};
+
+World& world() {
+  static World w;
+  return w;
+}
+
+// What a published file must carry: a manifest signed by a trusted key naming this output and
+// consent, the disclosure recorded, a render-log entry with the file's hash and, for marked
+// audio, at least `min_found` of the manifest's payloads found in the file's sound and no other.
+void check_published(const std::string& path, const std::string& output_id, const std::string& consent_id,
+                     const std::string& action, const std::vector<std::uint32_t>& payloads, const Waveform& sound,
+                     long min_found = 0) {
+  const World& w = world();
+  const ManifestVerification v = verify_manifest(path, TrustStore(w.trust));
+  REQUIRE(v.status == ManifestStatus::valid);
+  CHECK(v.manifest->instance_id == output_id);
+  CHECK(v.manifest->consent_id == consent_id);
+  CHECK(v.manifest->watermark_payloads == payloads);
+  REQUIRE(v.manifest->disclosures.size() == 1);
+  CHECK(v.manifest->disclosures[0].applied);
+  CHECK(verify_render_log(w.log).intact);
+  std::ifstream in(w.log);
+  std::string line, last;
+  while (std::getline(in, line)) last = line;
+  CHECK(last.find("\"action\":\"" + action + "\"") != std::string::npos);
+  CHECK(last.find(sha256_file_hex(path)) != std::string::npos);
+  if (payloads.empty()) return;
+  const WatermarkDetection d = detect_watermark(sound, read_signing_key(w.key).watermark);
+  long found = 0;
+  for (const WatermarkBlock& b : d.blocks) {
+    if (!b.found) continue;
+    CHECK(std::count(payloads.begin(), payloads.end(), b.payload) == 1);
+    ++found;
+  }
+  CHECK(found >= min_found);
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("say job: the speech is marked, signed and logged; a use outside the consent writes nothing", "[jobs][say]") {
+  const World& w = world();
+  SayJobOptions o;
+  o.voice = w.profile;
+  o.text = "Good morning. The boat left the harbor.";
+  o.synthesizer = kModels + "/synthesizer.safetensors";
+  o.vocoder = kModels + "/vocoder.safetensors";
+  o.output = w.dir + "/hello.wav";
+  o.publish = w.publish();
+  const SayJobReport r = say_job(o);
+  CHECK(r.consent_id == read_consent(w.consent).id);
+  CHECK(r.seconds > 2.0);
+  CHECK(r.watermark_payloads.size() == static_cast<std::size_t>(r.seconds));
+  // Every second of speech is marked; the last may hold too little of it to carry the mark.
+  check_published(o.output, r.output_id, r.consent_id, "say", r.watermark_payloads, read_mono(o.output),
+                  static_cast<long>(r.watermark_payloads.size()) - 1);
+
+  const std::string log_before = slurp(w.log);
+  o.output = w.dir + "/refused.wav";
+  o.say.lang = "fr";  // not one of the record's languages
+  CHECK_THROWS_AS(say_job(o), ConsentRefused);
+  o.say.lang = "en";
+  o.use = "voice-restoration";  // not one of its uses
+  CHECK_THROWS_AS(say_job(o), ConsentRefused);
+  CHECK_FALSE(fs::exists(o.output));
+  CHECK(slurp(w.log) == log_before);
+}
+
+TEST_CASE("lipsync job: the video is signed with its region and logged; the label is the gate's", "[jobs][lipsync]") {
+  const World& w = world();
+  LipSyncJobOptions o;
+  o.video.video = w.clip;
+  o.video.audio = w.speech;
+  o.video.output = w.dir + "/lips.mp4";
+  o.video.model = w.generator;
+  o.consent = w.consent;
+  o.publish = w.publish();
+  const LipSyncJobReport r = lipsync_job(o);
+  CHECK(r.video.frames_changed > 0);
+  check_published(o.video.output, r.output_id, r.consent_id, "lipsync", {}, {});
+  const ManifestVerification v = verify_manifest(o.video.output, TrustStore(w.trust));
+  REQUIRE(v.manifest->region);
+  CHECK(v.manifest->region->last_frame == r.video.last_changed);
+
+  o.video.label = "anything";  // a caller cannot draw its own disclosure past the gate
+  CHECK_THROWS_AS(lipsync_job(o), InvalidArgument);
+}
+
+TEST_CASE("dub job: the dub's sound is marked, the video signed and logged, the report written", "[jobs][dub]") {
+  const World& w = world();
+  DubJobOptions o;
+  o.voice = w.profile;
+  o.lang = "en";
+  o.publish = w.publish();
+  o.dub.video = w.clip;
+  o.dub.script = w.script;
+  o.dub.output = w.dir + "/dub.mp4";
+  o.dub.synthesizer = kModels + "/synthesizer.safetensors";
+  o.dub.vocoder = kModels + "/vocoder.safetensors";
+  o.dub.lipsync_model = w.generator;
+  o.dub.sync_expert = w.expert;
+  const DubReport r = dub_job(o);
+  REQUIRE(r.lines.size() == 1);
+  CHECK(r.watermark_payloads.size() == 3);  // the video's three seconds, at 48 kHz
+  // Marked through the AAC encode; seconds of silence carry no mark (one line in three seconds).
+  check_published(o.dub.output, r.output_id, r.voice.consent, "dub", r.watermark_payloads,
+                  read_audio_track(o.dub.output, 48000), 1);
+  CHECK(read_dub_report(o.dub.output + ".dub.json").output_id == r.output_id);
+}
+
+// The safeguards hold only if the CLI cannot go around them: the building blocks say they are
+// unpublished, and no command calls them itself.
+TEST_CASE("the building blocks are documented as unpublished and tools/ never calls them", "[jobs][structure]") {
+  const std::string src = DUBKIT_SOURCE_DIR;
+  for (const char* header : {"synth/tts.hpp", "lipsync/lipsync_video.hpp", "dub/dub_stages.hpp"}) {
+    INFO(header);
+    CHECK(slurp(src + "/" + header).find("unpublished building block") != std::string::npos);
+  }
+  const std::regex direct(R"(\blipsync_video\s*\(|\.say\s*\(|\bTextToSpeech\s+\w+\s*\(|\b(plan_dub|synthesize_lines|render_lines|sign_output|append_render_log|embed_manifest|authorize_voice|authorize_use)\s*\()");
+  long files = 0;
+  for (const auto& e : fs::directory_iterator(src + "/tools")) {
+    if (e.path().extension() != ".cpp") continue;
+    ++files;
+    INFO(e.path().filename().string());
+    CHECK_FALSE(std::regex_search(slurp(e.path().string()), direct));
+  }
+  CHECK(files > 10);
+}
