@@ -61,7 +61,9 @@ void BM_Dub(benchmark::State& state) {
   DubJobOptions job;
   job.voice = s.profile;
   job.lang = "es";
-  job.publish = {s.key, s.trust.dir(), scratch() + "/render-log.jsonl"};
+  job.publish.key = s.key;
+  job.publish.trust_dir = s.trust.dir();
+  job.publish.render_log = scratch() + "/render-log.jsonl";
   DubOptions& o = job.dub;
   o.video = kClip;
   o.script = kSamples + "/presenter.es.srt";

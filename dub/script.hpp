@@ -46,8 +46,4 @@ void check_script_within(const Script& s, double video_seconds, const std::strin
 // The cleaned text of one cue payload (exposed for tests).
 std::string clean_cue_text(const std::string& raw);
 
-// Byte offset of the first byte that is not part of valid UTF-8 (overlong forms, surrogates and
-// code points past U+10FFFF are invalid), or std::string::npos.
-std::size_t first_invalid_utf8(const std::string& s);
-
 }  // namespace dubkit

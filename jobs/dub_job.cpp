@@ -83,6 +83,7 @@ void DubJobOptions::validate() const {
 DubReport dub_job(const DubJobOptions& o, const std::function<void(const DubProgress&)>& progress) {
   o.validate();
   RenderGate gate = RenderGate::for_voice(o.voice, "dubbing", o.lang, {"lip-sync"}, o.publish);
+  gate.claim(o.dub.output);
   const AuthorizedVoice& voice = gate.voice();
   const DubOptions& d = o.dub;
   DubReport r;
@@ -147,8 +148,7 @@ DubReport dub_job(const DubJobOptions& o, const std::function<void(const DubProg
   std::vector<std::string> model_files = {d.synthesizer};
   if (fs::is_regular_file(d.vocoder)) model_files.push_back(d.vocoder);
   model_files.push_back(d.lipsync_model);
-  gate.publish(d.output,
-               dub_manifest(voice, gate.output_id(), d.output, d.video, d.script, d.background, d.source_language, model_files,
+  gate.publish(dub_manifest(voice, gate.output_id(), d.output, d.video, d.script, d.background, d.source_language, model_files,
                             software_name("dub"), changed_region(lr)),
                r.watermark_payloads, "on-screen label", "dub");
   clock.report("sign", 1);

@@ -25,12 +25,12 @@ std::optional<ManifestRegion> changed_region(const LipSyncVideoReport& r) {
 LipSyncJobReport lipsync_job(const LipSyncJobOptions& o, const std::function<void(long, long)>& progress) {
   o.validate();
   RenderGate gate = RenderGate::for_performer(o.consent, "lip-sync", o.publish);
+  gate.claim(o.video.output);
   LipSyncVideoOptions v = o.video;
   if (gate.disclose()) v.label = kDisclosureLabel;
   LipSyncJobReport r;
   r.video = lipsync_video(v, progress);
-  gate.publish(v.output,
-               lipsync_manifest(gate.consent(), gate.output_id(), v.output, v.video, v.audio, {v.model},
+  gate.publish(lipsync_manifest(gate.consent(), gate.output_id(), v.output, v.video, v.audio, {v.model},
                                 software_name("lipsync"), changed_region(r.video)),
                {}, "on-screen label", "lipsync");
   r.output_id = gate.output_id();

@@ -4,10 +4,14 @@
 //   open     consent re-checked for this use, language and day (the voice profile's and its
 //            record's signatures, scope, validity, revocation; or a performer's record), the
 //            studio key read, a fresh output id drawn: a refusal costs no work
+//   claim    the output's path, checked before any work (a UTF-8 file name: the manifest
+//            names it); from here until publish completes, a failure leaves nothing behind
 //   mark     AudioMarker keyed by the studio key, the consent id and the output id
 //   disclose whether the job discloses (the spoken notice, the on-screen label)
 //   publish  the manifest gets the marks' payloads and the disclosure (kind, applied,
-//            territory), is signed and embedded, its sidecar written, the render log appended
+//            territory), is signed and embedded, its sidecar written, the render log appended:
+//            one step; when any part fails (or the job fails before it), the gate removes the
+//            claimed output and its sidecar, so no marked file is left unsigned or unlogged
 //
 // The lower-level functions the jobs are made of (TextToSpeech::say, lipsync_video, the dub
 // stages) are unpublished building blocks: their outputs carry none of this. Only a gate
@@ -52,6 +56,17 @@ class RenderGate {
   // For a performer's face (lipsync): the record at `consent_path` authorised for `use`.
   static RenderGate for_performer(const std::string& consent_path, const std::string& use, const PublishOptions& o);
 
+  RenderGate(RenderGate&& other) noexcept;
+  RenderGate(const RenderGate&) = delete;
+  RenderGate& operator=(const RenderGate&) = delete;
+  RenderGate& operator=(RenderGate&&) = delete;
+  // Removes the claimed output and its sidecar unless it was published.
+  ~RenderGate();
+
+  // The file this gate's output will be (before the job writes it). Throws InvalidArgument
+  // naming the path when its file name is not UTF-8. Once per gate.
+  void claim(const std::string& path);
+
   const std::string& output_id() const { return output_id_; }
   const ConsentRecord& consent() const { return consent_; }
   // The authorised voice; throws InvalidArgument for a performer's gate.
@@ -60,11 +75,11 @@ class RenderGate {
   // A marker for this output's audio at `rate` Hz.
   AudioMarker marker(int rate) const;
 
-  // Publishes the finished file at `path` (WAV or MP4) with `m` (from publish.hpp's
-  // manifest builders), the payloads the marker made and the kind of disclosure the job
-  // applies ("spoken notice", "on-screen label"), then logs it under `action`. Once per gate.
-  void publish(const std::string& path, Manifest m, const std::vector<std::uint32_t>& payloads,
-               const std::string& disclosure_kind, const std::string& action);
+  // Publishes the claimed file, finished, with `m` (from publish.hpp's manifest builders), the
+  // payloads the marker made and the kind of disclosure the job applies ("spoken notice",
+  // "on-screen label"), then logs it under `action`. Once per gate.
+  void publish(Manifest m, const std::vector<std::uint32_t>& payloads, const std::string& disclosure_kind,
+               const std::string& action);
 
  private:
   RenderGate(ConsentRecord consent, std::optional<AuthorizedVoice> voice, const PublishOptions& o);
@@ -73,6 +88,16 @@ class RenderGate {
   PublishOptions options_;
   SigningKey key_;
   std::string output_id_;
+  // A regular file as the file system knows it (device, inode): tells a file this job wrote
+  // from one that was there before.
+  struct FileIdentity {
+    bool exists = false;
+    unsigned long long device = 0, inode = 0;
+    bool operator==(const FileIdentity& o) const { return exists == o.exists && device == o.device && inode == o.inode; }
+  };
+  static FileIdentity file_identity(const std::string& path);
+  std::string claimed_;
+  FileIdentity claimed_was_, sidecar_was_;
   bool published_ = false;
 };
 

@@ -24,6 +24,7 @@ void SayJobOptions::validate() const {
 SayJobReport say_job(const SayJobOptions& o, const std::function<void(const Waveform&)>& on_audio) {
   o.validate();
   RenderGate gate = RenderGate::for_voice(o.voice, o.use, o.say.lang, {}, o.publish);
+  if (!o.output.empty()) gate.claim(o.output);
   const AuthorizedVoice& voice = gate.voice();
   TextToSpeech tts(o.synthesizer);
   if (!tts.encoder().empty() && tts.encoder() != voice.profile().encoder)
@@ -63,8 +64,8 @@ SayJobReport say_job(const SayJobOptions& o, const std::function<void(const Wave
     write_audio(o.output, all);
     std::vector<std::string> models = {o.synthesizer};
     if (std::filesystem::is_regular_file(o.vocoder)) models.push_back(o.vocoder);
-    gate.publish(o.output, spoken_audio_manifest(voice, gate.output_id(), o.output, models, software_name("say")),
-                 marker.payloads(), "spoken notice", "say");
+    gate.publish(spoken_audio_manifest(voice, gate.output_id(), o.output, models, software_name("say")), marker.payloads(),
+                 "spoken notice", "say");
   }
   r.output_id = gate.output_id();
   r.consent_id = voice.consent().id;

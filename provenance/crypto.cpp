@@ -148,6 +148,9 @@ std::string sign_message(const SigningKey& key, std::string_view message) {
 
 bool verify_message(const PublicKey& key, std::string_view message, std::string_view signature_hex) {
   ensure_sodium();
+  // Only the canonical encoding (lowercase, as sign_message writes it): a signature that
+  // verifies under another spelling would let a signed file change without breaking it.
+  if (signature_hex.find_first_not_of("0123456789abcdef") != std::string_view::npos) return false;
   std::string sig;
   try {
     sig = from_hex(signature_hex, "signature", crypto_sign_BYTES);

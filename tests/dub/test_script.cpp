@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "dub/script.hpp"
 
 using namespace dubkit;

@@ -58,6 +58,18 @@ struct World {
     p.key = key, p.trust_dir = trust, p.render_log = log;
     return p;
   }
+
+  // `text` in the enrolled voice with the default models, published with the studio's options.
+  SayJobOptions say(const std::string& text, const std::string& output) const {
+    SayJobOptions o;
+    o.voice = profile;
+    o.text = text;
+    o.synthesizer = kModels + "/synthesizer.safetensors";
+    o.vocoder = kModels + "/vocoder.safetensors";
+    o.output = output;
+    o.publish = publish();
+    return o;
+  }
 };
 
 World& world() {
@@ -107,13 +119,7 @@ std::string slurp(const std::string& path) {
 
 TEST_CASE("say job: the speech is marked, signed and logged; a use outside the consent writes nothing", "[jobs][say]") {
   const World& w = world();
-  SayJobOptions o;
-  o.voice = w.profile;
-  o.text = "Good morning. The boat left the harbor.";
-  o.synthesizer = kModels + "/synthesizer.safetensors";
-  o.vocoder = kModels + "/vocoder.safetensors";
-  o.output = w.dir + "/hello.wav";
-  o.publish = w.publish();
+  SayJobOptions o = w.say("Good morning. The boat left the harbor.", w.dir + "/hello.wav");
   const SayJobReport r = say_job(o);
   CHECK(r.consent_id == read_consent(w.consent).id);
   CHECK(r.seconds > 2.0);
@@ -173,6 +179,39 @@ TEST_CASE("dub job: the dub's sound is marked, the video signed and logged, the 
   check_published(o.dub.output, r.output_id, r.voice.consent, "dub", r.watermark_payloads,
                   read_audio_track(o.dub.output, 48000), 1);
   CHECK(read_dub_report(o.dub.output + ".dub.json").output_id == r.output_id);
+}
+
+// Issue 22, item 13: a failure after the output was made (an unwritable render log, a folder
+// where the sidecar goes) left a signed, marked, unlogged file. Item 14: a non-UTF-8 output name
+// failed late with a JSON error naming no file, leaving the marked WAV.
+TEST_CASE("issue 22 items 13 and 14: a failed publish leaves nothing; a non-UTF-8 name is refused first", "[jobs][issue22]") {
+  const World& w = world();
+  SayJobOptions o = w.say("Yes.", w.dir + "/unlogged.wav");
+  const std::string log_before = slurp(w.log);
+
+  o.publish.render_log = "/proc/nope/render-log.jsonl";
+  CHECK_THROWS(say_job(o));
+  CHECK_FALSE(fs::exists(o.output));
+  CHECK_FALSE(fs::exists(sidecar_path(o.output)));
+
+  o.publish = w.publish();
+  o.output = w.dir + "/blocked.wav";
+  fs::create_directories(sidecar_path(o.output));
+  CHECK_THROWS(say_job(o));
+  CHECK_FALSE(fs::exists(o.output));
+  CHECK(fs::is_directory(sidecar_path(o.output)));  // not the job's to remove
+
+  o.output = w.dir + "/bad\xff.wav";
+  CHECK_THROWS_WITH(say_job(o), Catch::Contains("not UTF-8") && Catch::Contains(o.output));
+  CHECK_FALSE(fs::exists(o.output));
+  CHECK(slurp(w.log) == log_before);
+
+  // A user's earlier output at the path stays when the job fails before replacing it.
+  o.output = w.dir + "/earlier.wav";
+  std::ofstream(o.output) << "an earlier take";
+  o.synthesizer = w.dir + "/missing.safetensors";
+  CHECK_THROWS(say_job(o));
+  CHECK(slurp(o.output) == "an earlier take");
 }
 
 // The safeguards hold only if the CLI cannot go around them: the building blocks say they are

@@ -110,6 +110,37 @@ TEST_CASE("manifest: a signed WAV verifies, and flipping any byte of it or its s
   CHECK(verify_manifest(wav, keys().trust).status == ManifestStatus::untrusted);
 }
 
+// Issue 22, item 9: a signature spelled with an upper-case hex digit (in the file and its
+// sidecar alike) verified as valid; only the canonical lowercase encoding may.
+TEST_CASE("issue 22 item 9: a signature in another hex case is not valid", "[provenance][manifest][issue22]") {
+  const std::string message = "the canonical text";
+  const std::string sig = sign_message(keys().key, message);
+  CHECK(verify_message(keys().key.public_key, message, sig));
+  const std::size_t letter = sig.find_first_of("abcdef");
+  REQUIRE(letter != std::string::npos);
+  std::string upper = sig;
+  upper[letter] = static_cast<char>(upper[letter] - 'a' + 'A');
+  CHECK_FALSE(verify_message(keys().key.public_key, message, upper));
+
+  const std::string wav = keys().dir + "/case.wav";
+  write_audio(wav, test::test_tone(16000, 0.25));
+  Manifest m = sample_manifest("case.wav", "audio/wav");
+  embed_manifest(wav, m, keys().key);
+  REQUIRE(verify_manifest(wav, keys().trust).status == ManifestStatus::valid);
+  const std::size_t at = m.signature.find_first_of("abcdef");
+  REQUIRE(at != std::string::npos);
+  std::string changed = m.signature;
+  changed[at] = static_cast<char>(changed[at] - 'a' + 'A');
+  for (const std::string& file : {wav, sidecar_path(wav)}) {
+    std::string bytes = test::slurp(file);
+    const std::size_t pos = bytes.find(m.signature);
+    REQUIRE(pos != std::string::npos);
+    bytes.replace(pos, changed.size(), changed);
+    std::ofstream(file, std::ios::binary) << bytes;
+  }
+  CHECK(verify_manifest(wav, keys().trust).status != ManifestStatus::valid);
+}
+
 TEST_CASE("manifest: a signed MP4 verifies, and flipping any byte is detected", "[provenance][manifest]") {
   const std::string mp4 = keys().dir + "/clip.mp4";
   {

@@ -1,0 +1,14 @@
+// UTF-8 validity: text from files and file names goes into JSON (manifests, reports), which
+// holds only valid UTF-8.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace dubkit {
+
+// Byte offset of the first byte that is not part of valid UTF-8 (overlong forms, surrogates and
+// code points past U+10FFFF are invalid), or std::string::npos.
+std::size_t first_invalid_utf8(const std::string& s);
+
+}  // namespace dubkit
