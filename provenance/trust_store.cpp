@@ -67,8 +67,16 @@ TrustStore::TrustStore(std::string dir) : dir_(std::move(dir)) {
       if (e.path().extension() != ".json") continue;
       const std::string p = e.path().string();
       Revocation r = parse_revocation(read_small_file(p, 1 << 16, "revocation"), p);
-      revocations_[r.consent_id] = r;
+      check_signature(r, p);
+      revocations_[r.consent_id].push_back(std::move(r));
     }
+}
+
+void TrustStore::check_signature(const Revocation& r, const std::string& source) const {
+  const NamedPublicKey* k = find(r.key_id);
+  if (k && !verify_message(k->key, revocation_signing_text(r), r.signature))
+    throw FormatError(source + ": revocation of " + r.consent_id + " claims the trusted key " + r.key_id +
+                      " but its signature does not verify: a forged or damaged revocation is an error, never ignored");
 }
 
 const NamedPublicKey* TrustStore::find(const std::string& key_id) const {
@@ -78,12 +86,15 @@ const NamedPublicKey* TrustStore::find(const std::string& key_id) const {
 
 std::optional<Revocation> TrustStore::revocation(const std::string& consent_id, const std::string& key_id) const {
   const auto it = revocations_.find(consent_id);
-  if (it == revocations_.end() || it->second.key_id != key_id) return std::nullopt;
-  const NamedPublicKey* k = find(key_id);
-  // An unsigned or forged revocation file is ignored: it could otherwise be used to deny service,
-  // and it could not have come from the studio.
-  if (!k || !verify_message(k->key, revocation_signing_text(it->second), it->second.signature)) return std::nullopt;
-  return it->second;
+  if (it == revocations_.end()) return std::nullopt;
+  // Every revocation of the record counts: one by another key cannot hide the studio's. One by a
+  // key outside the store proves nothing and does not count.
+  for (const Revocation& r : it->second)
+    if (r.key_id == key_id && find(key_id)) {
+      check_signature(r, dir_ + "/revocations");  // its key may have been added since the load
+      return r;
+    }
+  return std::nullopt;
 }
 
 void TrustStore::add_key(const NamedPublicKey& key) {
@@ -97,8 +108,9 @@ Revocation TrustStore::revoke(const std::string& consent_id, const std::string& 
   Revocation r{consent_id, today_utc(), reason, key.public_key.id(), ""};
   r.signature = sign_message(key, revocation_signing_text(r));
   fs::create_directories(dir_ + "/revocations");
-  write_file_atomic(dir_ + "/revocations/" + consent_id + ".json", revocation_json(r, true).dump(2) + "\n");
-  revocations_[consent_id] = r;
+  // One file per record and key: a revocation by one key never replaces another's.
+  write_file_atomic(dir_ + "/revocations/" + consent_id + "." + r.key_id + ".json", revocation_json(r, true).dump(2) + "\n");
+  revocations_[consent_id].push_back(r);
   return r;
 }
 

@@ -140,6 +140,30 @@ TEST_CASE("consent: a valid spoken record enrolls a voice, and each use is re-ch
   CHECK_NOTHROW(authorize_voice(p, TrustStore(w.dir + "/trust"), "dubbing", "en", "2026-11-30"));
 }
 
+// Issue 22, item 6: a second revocation file for a record, with an all-zero signature, hid the
+// studio's real revocation; a revocation by another key replaced it on disk.
+TEST_CASE("issue 22 item 6: a forged revocation is an error and never hides a real one", "[provenance][consent][issue22]") {
+  World& w = world();
+  const std::string dir = test::temp_dir("revocations");
+  TrustStore store(dir);
+  store.add_key({w.studio.name, w.studio.public_key});
+  store.revoke("consent-test-item6", "performer withdrew", w.studio);
+  std::string forged;
+  for (const auto& e : fs::directory_iterator(dir + "/revocations")) forged = test::slurp(e.path().string());
+  const std::size_t sig = forged.find("\"signature\": \"");
+  REQUIRE(sig != std::string::npos);
+  forged.replace(sig + 14, 128, std::string(128, '0'));
+  std::ofstream(dir + "/revocations/forged.json") << forged;
+  CHECK_THROWS_WITH(TrustStore(dir), Catch::Contains("forged.json") && Catch::Contains("never ignored"));
+  fs::remove(dir + "/revocations/forged.json");
+
+  TrustStore(dir).revoke("consent-test-item6", "not theirs to revoke", generate_signing_key("stranger"));
+  const TrustStore reloaded(dir);
+  const auto r = reloaded.revocation("consent-test-item6", w.studio.public_key.id());
+  REQUIRE(r.has_value());
+  CHECK(r->reason == "performer withdrew");
+}
+
 TEST_CASE("consent: enrollment is refused for each failed condition", "[provenance][consent]") {
   World& w = world();
   // No record at all.
