@@ -16,10 +16,9 @@
 #include "audio/io.hpp"
 #include "core/safetensors.hpp"
 #include "core/torch_bridge.hpp"
-#include "lipsync/model_files.hpp"
+#include "lipsync/tiny_media.hpp"
 #include "support.hpp"
 #include "sync/csv.hpp"
-#include "sync/expert_files.hpp"
 #include "sync/syncnet_v2.hpp"
 #include "talking_faces/synthetic_face.hpp"
 #include "tools/cli_support.hpp"
@@ -80,14 +79,9 @@ const Media& media() {
     write_audio(m.short_wav, speech(2.0));
     m.long_wav = m.dir + "/long.wav";
     write_audio(m.long_wav, speech(5.0));
-    LipSyncConfig g;
-    g.width = 0.125;
     m.generator = m.dir + "/generator.safetensors";
-    save_lipsync_generator(m.generator, Wav2Lip(g));
-    SyncNetConfig e;
-    e.width = 0.125;
     m.expert = m.dir + "/expert.safetensors";
-    save_sync_expert(m.expert, SyncNet(e));
+    test::write_tiny_networks(m.generator, m.expert);
     m.key = m.dir + "/studio.key";
     m.trust = m.dir + "/trust";
     m.consent = m.dir + "/consent.json";
