@@ -79,6 +79,16 @@ void check_chunk_sizes(SNDFILE* f, const std::string& path) {
                       " bytes of samples, the file holds " + std::to_string(actual));
 }
 
+// Rates outside what any recording uses are refused (issue 22, item 16): a file declaring 1 Hz
+// would be resampled 16000-fold by the first stage that needs 16 kHz.
+void check_stream(const AudioInfo& info, const std::string& path) {
+  if (info.rate < kMinAudioRate || info.rate > kMaxAudioRate)
+    throw FormatError("'" + path + "': sample rate " + std::to_string(info.rate) + " Hz is outside " +
+                      std::to_string(kMinAudioRate) + " to " + std::to_string(kMaxAudioRate) + " Hz");
+  if (info.channels <= 0 || info.channels > 64)
+    throw FormatError("'" + path + "': invalid channel count " + std::to_string(info.channels));
+}
+
 }  // namespace
 
 AudioData read_audio(const std::string& path) {
@@ -86,8 +96,7 @@ AudioData read_audio(const std::string& path) {
   SndfilePtr f = open_read(path, sf);
   AudioData a;
   a.info = to_info(sf);
-  if (a.info.rate <= 0 || a.info.channels <= 0 || a.info.channels > 64)
-    throw FormatError("'" + path + "': invalid rate or channel count");
+  check_stream(a.info, path);
   // Ogg streams may not state their length (SF_COUNT_MAX): those are read to the end.
   const bool known_length = sf.frames >= 0 && sf.frames != SF_COUNT_MAX;
   if (known_length) {
@@ -142,8 +151,7 @@ MonoReader::MonoReader(const std::string& path) : impl_(std::make_unique<Impl>()
   SF_INFO sf;
   impl_->file = open_read(path, sf);
   info_ = to_info(sf);
-  if (info_.rate <= 0 || info_.channels <= 0 || info_.channels > 64)
-    throw FormatError("'" + path + "': invalid rate or channel count");
+  check_stream(info_, path);
   check_chunk_sizes(impl_->file.get(), path);
 }
 
@@ -211,21 +219,44 @@ void write_audio(const std::string& path, const AudioData& audio, SampleFormat f
                  const std::vector<std::string>& inputs) {
   const AudioInfo& ai = audio.info;
   if (audio.interleaved.empty()) throw InvalidArgument("write_audio '" + path + "': no samples");
-  SF_INFO sf = output_format(path, ai.rate, ai.channels, format);
-  AtomicOutput out(path, inputs);
-  {
-    SndfilePtr f(sf_open(out.temp_path().c_str(), SFM_WRITE, &sf));
-    if (!f) throw IoError("cannot write '" + path + "': " + sf_strerror(nullptr));
-    // Clip instead of wrapping when float samples exceed full scale.
-    sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
-    const sf_count_t n = static_cast<sf_count_t>(audio.interleaved.size() / ai.channels);
-    if (sf_writef_float(f.get(), audio.interleaved.data(), n) != n)
-      throw IoError("write failed on '" + path + "': " + sf_strerror(f.get()));
-    // libsndfile writes the header and the last frames on close: a failure there is a
-    // failed write, not a published file.
-    if (sf_close(f.release()) != 0) throw IoError("write failed on '" + path + "' while closing it");
-  }
-  out.commit();
+  AudioFileWriter w(path, ai.rate, ai.channels, format, inputs);
+  w.write(audio.interleaved.data(), audio.interleaved.size() / static_cast<std::size_t>(ai.channels));
+  w.commit();
+}
+
+struct AudioFileWriter::Impl {
+  AtomicOutput out;
+  SndfilePtr file;
+  Impl(const std::string& path, const std::vector<std::string>& inputs) : out(path, inputs) {}
+};
+
+AudioFileWriter::AudioFileWriter(const std::string& path, int rate, int channels, SampleFormat format,
+                                 const std::vector<std::string>& inputs)
+    : path_(path) {
+  SF_INFO sf = output_format(path, rate, channels, format);
+  impl_ = std::make_unique<Impl>(path, inputs);
+  impl_->file.reset(sf_open(impl_->out.temp_path().c_str(), SFM_WRITE, &sf));
+  if (!impl_->file) throw IoError("cannot write '" + path + "': " + sf_strerror(nullptr));
+  // Clip instead of wrapping when float samples exceed full scale.
+  sf_command(impl_->file.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+}
+
+AudioFileWriter::~AudioFileWriter() = default;
+
+void AudioFileWriter::write(const float* interleaved, std::size_t frames) {
+  if (!impl_->file) throw IoError("write on '" + path_ + "' after commit");
+  const sf_count_t n = static_cast<sf_count_t>(frames);
+  if (sf_writef_float(impl_->file.get(), interleaved, n) != n)
+    throw IoError("write failed on '" + path_ + "': " + sf_strerror(impl_->file.get()));
+  frames_ += n;
+}
+
+void AudioFileWriter::commit() {
+  if (frames_ == 0) throw InvalidArgument("write_audio '" + path_ + "': no samples");
+  // libsndfile writes the header and the last frames on close: a failure there is a failed
+  // write, not a published file.
+  if (sf_close(impl_->file.release()) != 0) throw IoError("write failed on '" + path_ + "' while closing it");
+  impl_->out.commit();
 }
 
 }  // namespace dubkit

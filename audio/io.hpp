@@ -25,6 +25,9 @@ struct AudioData {
   std::vector<float> interleaved;  // frames * channels samples
 };
 
+// Sample rates the readers accept; a file outside them is a FormatError naming its rate.
+constexpr int kMinAudioRate = 1000, kMaxAudioRate = 768000;
+
 AudioInfo probe_audio(const std::string& path);
 AudioData read_audio(const std::string& path);
 // Reads and mixes all channels down to mono by averaging.
@@ -70,5 +73,29 @@ void write_audio(const std::string& path, const Waveform& wave,
 void write_audio(const std::string& path, const AudioData& audio,
                  SampleFormat format = SampleFormat::Pcm16,
                  const std::vector<std::string>& inputs = {});
+
+// Writes audio as it is made, in pieces, in write_audio's formats: memory stays flat however
+// long the audio. The file goes to a temporary name beside `path`, renamed into place by
+// commit(); destroyed uncommitted, it leaves nothing. Throws as write_audio. Not thread-safe.
+class AudioFileWriter {
+ public:
+  AudioFileWriter(const std::string& path, int rate, int channels = 1, SampleFormat format = SampleFormat::Pcm16,
+                  const std::vector<std::string>& inputs = {});
+  ~AudioFileWriter();
+  AudioFileWriter(const AudioFileWriter&) = delete;
+  AudioFileWriter& operator=(const AudioFileWriter&) = delete;
+
+  void write(const float* interleaved, std::size_t frames);  // throws IoError
+  long long frames() const { return frames_; }
+  // Closes and renames the file into place. Throws InvalidArgument when nothing was written,
+  // IoError.
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+  long long frames_ = 0;
+};
 
 }  // namespace dubkit

@@ -46,7 +46,14 @@ struct Archive {
   std::string source;
   std::uint64_t bytes = 0;  // size of the whole archive
   std::string prefix;       // "<prefix>/data.pkl"
+  mutable std::uint64_t inflated = 0;  // bytes its entries were read to so far
 };
+
+// torch.save stores its entries uncompressed, so a checkpoint's entries hold about the
+// archive's size; a zip bomb (issue 22, item 16: 1 MB growing to 2.3 GB) holds thousands of
+// times more. Reading stops at this many times the archive, plus room for a tiny archive's
+// pickle.
+constexpr std::uint64_t kMaxExpansion = 16, kExpansionAllowance = std::uint64_t{1} << 20;
 
 using torch_save::fail;
 [[noreturn]] void fail(const Archive& ar, const std::string& what) { fail(ar.source, what); }
@@ -94,6 +101,12 @@ std::uint64_t entry_size(const Archive& ar, zip_uint64_t index, const std::strin
 
 std::vector<std::byte> read_entry(const Archive& ar, zip_uint64_t index, const std::string& name) {
   const std::uint64_t claimed = entry_size(ar, index, name);
+  const std::uint64_t budget = kMaxExpansion * ar.bytes + kExpansionAllowance;
+  if (ar.inflated + claimed > budget)
+    fail(ar, printable(name) + ": claims " + std::to_string(claimed) + " bytes, which with the " +
+                 std::to_string(ar.inflated) + " read before is more than " + std::to_string(kMaxExpansion) +
+                 " times the archive's " + std::to_string(ar.bytes) + " (a zip bomb; torch.save stores entries uncompressed)");
+  ar.inflated += claimed;
   ZipFilePtr f(zip_fopen_index(ar.zip.get(), index, 0));
   if (!f) fail(ar, printable(name) + ": cannot open: " + zip_strerror(ar.zip.get()));
   // The claimed size is trusted only as far as the archive could back it: a stored entry gets

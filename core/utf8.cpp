@@ -25,4 +25,12 @@ std::size_t first_invalid_utf8(const std::string& s) {
   return std::string::npos;
 }
 
+std::string to_valid_utf8(const std::string& s) {
+  std::string out;
+  std::size_t from = 0;
+  for (std::size_t bad; (bad = first_invalid_utf8(s.substr(from))) != std::string::npos; from += bad + 1)
+    out += s.substr(from, bad) + "\xEF\xBF\xBD";
+  return out + s.substr(from);
+}
+
 }  // namespace dubkit

@@ -54,6 +54,10 @@ struct LineVoice {
   std::string lang;
   std::string voice_signature;    // the profile's signature: a new enrollment is a new voice
   std::uint64_t seed = 0;
+  // Keyed hash of a message (RenderGate::seal): each line's key file holds the seal of its key
+  // and its WAV's SHA-256, so a WAV swapped in the work directory before a resume is made anew
+  // instead of dubbed into a signed output (issue 22, item 8).
+  std::function<std::string(const std::string&)> seal;
 };
 
 // Removes what a dub writes into its work directory, and the directory when that leaves it
@@ -61,8 +65,8 @@ struct LineVoice {
 void clear_dub_work(const std::string& work_dir);
 
 // Synthesises every line of `plan` to its target length (work_dir/lines/NNNN.wav beside its
-// key), or takes it from there with o.resume; sets achieved_seconds, speech_start/end and
-// resumed. Returns the dialogue: 16 kHz, the video's length, each line at its cue's start.
+// key), or takes it from there with o.resume when its key and seal match; sets
+// achieved_seconds, speech_start/end and resumed. Throws InvalidArgument without voice.seal. Returns the dialogue: 16 kHz, the video's length, each line at its cue's start.
 Waveform synthesize_lines(DubPlan& plan, const DubOptions& o, const LineVoice& voice, TextToSpeech& tts,
                           const Vocoder& vocoder, const std::string& work_dir, const StageProgressFn& progress = {});
 

@@ -6,6 +6,7 @@
 
 #include "audio/io.hpp"
 #include "core/atomic_file.hpp"
+#include "core/error.hpp"
 #include "dub/dub_stages.hpp"
 #include "provenance/crypto.hpp"
 
@@ -40,6 +41,7 @@ void clear_dub_work(const std::string& work) {
 
 Waveform synthesize_lines(DubPlan& plan, const DubOptions& o, const LineVoice& voice, TextToSpeech& tts,
                           const Vocoder& vocoder, const std::string& work, const StageProgressFn& progress) {
+  if (!voice.seal) throw InvalidArgument("synthesize lines: no seal for the work files");
   if (!o.resume) clear_dub_work(work);
   fs::create_directories(work + "/lines");
   const std::string models = models_key(o);
@@ -55,8 +57,11 @@ Waveform synthesize_lines(DubPlan& plan, const DubOptions& o, const LineVoice& v
     std::snprintf(stem, sizeof stem, "/lines/%04d", d.index);
     const std::string wav = work + stem + ".wav", keyfile = work + stem + ".key";
     const std::string k = line_key(d, voice, models);
+    // The key file: the line's key, then the seal of that key and the WAV's hash.
+    const auto sealed = [&] { return k + "\n" + voice.seal(k + "\n" + sha256_file_hex(wav)) + "\n"; };
     Waveform w;
-    if (o.resume && fs::exists(wav) && fs::exists(keyfile) && read_small_file(keyfile, 256, "resume key") == k) {
+    if (o.resume && fs::is_regular_file(wav) && fs::is_regular_file(keyfile) &&
+        read_small_file(keyfile, 256, "resume key") == sealed()) {
       w = read_mono(wav);
       d.resumed = true;
     } else {
@@ -71,7 +76,7 @@ Waveform synthesize_lines(DubPlan& plan, const DubOptions& o, const LineVoice& v
       // Frames meet the target; samples to within half a frame: made exact here.
       w.samples.resize(static_cast<std::size_t>(std::lround(d.target_seconds * rate)), 0.f);
       write_audio(wav, w);
-      write_file_atomic(keyfile, k);
+      write_file_atomic(keyfile, sealed());
     }
     d.achieved_seconds = w.seconds();
     d.speech_start = d.start;

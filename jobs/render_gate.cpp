@@ -45,8 +45,8 @@ RenderGate RenderGate::for_voice(const std::string& profile_path, const std::str
                                  const std::vector<std::string>& also_uses, const PublishOptions& o) {
   o.validate();
   const TrustStore trust(o.trust_dir);
-  AuthorizedVoice voice = authorize_voice(read_voice_profile(profile_path), trust, use, language, o.today);
-  for (const std::string& u : also_uses) authorize_use(voice.consent(), trust, u, o.today);
+  AuthorizedVoice voice = authorize_voice(read_voice_profile(profile_path), trust, use, language);
+  for (const std::string& u : also_uses) authorize_use(voice.consent(), trust, u);
   ConsentRecord consent = voice.consent();
   return RenderGate(std::move(consent), std::move(voice), o);
 }
@@ -54,7 +54,7 @@ RenderGate RenderGate::for_voice(const std::string& profile_path, const std::str
 RenderGate RenderGate::for_performer(const std::string& consent_path, const std::string& use, const PublishOptions& o) {
   o.validate();
   ConsentRecord consent = read_consent(consent_path);
-  authorize_use(consent, TrustStore(o.trust_dir), use, o.today);
+  authorize_use(consent, TrustStore(o.trust_dir), use);
   return RenderGate(std::move(consent), std::nullopt, o);
 }
 
@@ -87,6 +87,11 @@ void RenderGate::claim(const std::string& path) {
 const AuthorizedVoice& RenderGate::voice() const {
   if (!voice_) throw InvalidArgument("render gate: opened for a performer's record, not for a voice");
   return *voice_;
+}
+
+std::string RenderGate::seal(const std::string& message) const {
+  const auto& k = key_.watermark.bytes;
+  return hmac_sha256_hex(std::string_view(reinterpret_cast<const char*>(k.data()), k.size()), "dubkit work file\n" + message);
 }
 
 AudioMarker RenderGate::marker(int rate) const { return AudioMarker(key_.watermark, consent_.id, output_id_, rate); }

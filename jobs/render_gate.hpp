@@ -38,7 +38,6 @@ struct PublishOptions {
   std::string render_log;             // render log file
   std::string territory = "worldwide";  // where the output is published (recorded with its disclosure)
   bool disclose = true;               // false: the disclosure is left out (the manifest says so)
-  std::string today;                  // consent is checked for this day, YYYY-MM-DD; "" = today in UTC
   void validate() const;              // throws InvalidArgument naming the flag
   // The key, trust store and render log from the environment: $DUBKIT_KEY, $DUBKIT_TRUST_DIR,
   // $DUBKIT_RENDER_LOG, else their places under $HOME.
@@ -47,6 +46,8 @@ struct PublishOptions {
 
 class RenderGate {
  public:
+  // Consent is checked for today (UTC), never another day: a date is only for inspecting a
+  // record (issue 22, item 5).
   // For speech in a voice (say, dub): the profile at `profile_path` authorised for `use` in
   // `language`, and its record for every use in `also_uses` (a dub also re-renders the mouth:
   // "lip-sync"). Throws ConsentRefused naming the condition, InvalidArgument, IoError,
@@ -74,6 +75,9 @@ class RenderGate {
   bool disclose() const { return options_.disclose; }
   // A marker for this output's audio at `rate` Hz.
   AudioMarker marker(int rate) const;
+  // A keyed hash (HMAC-SHA-256 under the studio's secret) of `message`, for the job's work files:
+  // a file swapped between a run and its resume fails its seal (issue 22, item 8).
+  std::string seal(const std::string& message) const;
 
   // Publishes the claimed file, finished, with `m` (from publish.hpp's manifest builders), the
   // payloads the marker made and the kind of disclosure the job applies ("spoken notice",

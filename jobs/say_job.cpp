@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "audio/io.hpp"
 #include "core/error.hpp"
@@ -32,17 +33,23 @@ SayJobReport say_job(const SayJobOptions& o, const std::function<void(const Wave
                           tts.encoder() + "': enroll the voice again with that encoder");
   const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder, o.griffin_lim_iterations);
   AudioMarker marker = gate.marker(TextToSpeech::kSampleRate);
-  Waveform all{TextToSpeech::kSampleRate, {}};
+  const int rate = TextToSpeech::kSampleRate;
+  // The marked audio goes to the file as it is made: memory stays flat however long the text
+  // (issue 22, item 16).
+  std::optional<AudioFileWriter> file;
+  if (!o.output.empty()) file.emplace(o.output, rate);
+  std::size_t emitted = 0;
   auto emit = [&](const Waveform& marked) {
     if (on_audio) on_audio(marked);
-    all.samples.insert(all.samples.end(), marked.samples.begin(), marked.samples.end());
+    if (file) file->write(marked.samples.data(), marked.samples.size());
+    emitted += marked.samples.size();
   };
 
   SayJobReport r;
   const std::vector<float>& speaker = voice.profile().embedding;
   std::size_t made = 0;
   const std::size_t target =
-      o.say.durations.total_seconds > 0 ? static_cast<std::size_t>(std::lround(o.say.durations.total_seconds * all.rate)) : 0;
+      o.say.durations.total_seconds > 0 ? static_cast<std::size_t>(std::lround(o.say.durations.total_seconds * rate)) : 0;
   r.speech = tts.say(o.text, speaker, o.say, *vocoder, [&](const Waveform& w) {
     Waveform piece = w;
     // The frames meet a target length; the samples, to less than half a frame: trimmed or
@@ -51,17 +58,17 @@ SayJobReport say_job(const SayJobOptions& o, const std::function<void(const Wave
     made += piece.samples.size();
     emit(marker.push(piece));
   });
-  if (target && made < target) emit(marker.push(Waveform{all.rate, std::vector<float>(target - made, 0.0f)}));
+  if (target && made < target) emit(marker.push(Waveform{rate, std::vector<float>(target - made, 0.0f)}));
   if (gate.disclose()) {
     SayOptions notice;
     notice.lang = o.say.lang;
-    emit(marker.push(Waveform{all.rate, std::vector<float>(all.rate * 3 / 10, 0.0f)}));
+    emit(marker.push(Waveform{rate, std::vector<float>(rate * 3 / 10, 0.0f)}));
     tts.say(disclosure_notice(o.say.lang), speaker, notice, *vocoder, [&](const Waveform& w) { emit(marker.push(w)); });
   }
   emit(marker.finish());
 
-  if (!o.output.empty()) {
-    write_audio(o.output, all);
+  if (file) {
+    file->commit();
     std::vector<std::string> models = {o.synthesizer};
     if (std::filesystem::is_regular_file(o.vocoder)) models.push_back(o.vocoder);
     gate.publish(spoken_audio_manifest(voice, gate.output_id(), o.output, models, software_name("say")), marker.payloads(),
@@ -73,7 +80,7 @@ SayJobReport say_job(const SayJobOptions& o, const std::function<void(const Wave
   r.voice_name = voice.profile().name;
   r.vocoder_name = vocoder->name();
   r.watermark_payloads = marker.payloads();
-  r.seconds = all.seconds();
+  r.seconds = static_cast<double>(emitted) / rate;
   return r;
 }
 

@@ -129,6 +129,11 @@ std::string consent_statement_text(const ConsentRecord& r) {
          " may use recordings of my voice to make a synthetic voice. My challenge words are " + words + ".";
 }
 
+const std::vector<std::string>& challenge_vocabulary() {
+  static const std::vector<std::string> words(std::begin(kChallengeWords), std::end(kChallengeWords));
+  return words;
+}
+
 std::string random_challenge() {
   constexpr std::uint32_t n = sizeof kChallengeWords / sizeof kChallengeWords[0];
   if (sodium_init() < 0) throw Error("libsodium failed to initialise");

@@ -70,6 +70,8 @@ std::string consent_statement_text(const ConsentRecord& r);
 // Four words drawn with the system's secure generator from a list PocketSphinx's US English
 // dictionary knows and that are hard to confuse with each other.
 std::string random_challenge();
+// The words challenges are drawn from (all in PocketSphinx's US English dictionary).
+const std::vector<std::string>& challenge_vocabulary();
 
 // Parses and validates a record: schema, version, every field's type, size (strings at most
 // 2000 bytes, lists at most 64 entries), dates, uses, language and territory codes, exactly one

@@ -7,6 +7,8 @@
 
 #include "audio/io.hpp"
 #include "core/error.hpp"
+#include "core/utf8.hpp"
+#include "voice/keyword_spotter.hpp"
 #include "voice/speaker_encoder.hpp"
 #include "voice/speech_recognizer.hpp"
 #include "voice/voice_embedding.hpp"
@@ -33,11 +35,13 @@ std::string fixed(double x, int digits = 3) {
 bool contains(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 ConsentCheck check_signature(const ConsentRecord& r, const TrustStore& trust) {
-  const NamedPublicKey* k = trust.find(r.key_id);
+  const NamedPublicKey* k = trust.find(r.key_id, KeyRole::Studio);
+  if (!k && trust.find(r.key_id, KeyRole::Witness))
+    return {"signature", false, "signed by key " + r.key_id + ", which the trust store " + trust.dir() + " trusts only as a witness"};
   if (!k) return {"signature", false, "signed by key " + r.key_id + ", which is not in the trust store " + trust.dir()};
   if (!verify_message(k->key, consent_signing_text(r), r.signature))
     return {"signature", false, "the signature by " + k->name + " (" + r.key_id + ") does not match the record"};
-  return {"signature", true, "signed by " + k->name + " (" + r.key_id + ")"};
+  return {"signature", true, "signed by " + k->name + " (" + r.key_id + "), trusted as a studio key"};
 }
 
 ConsentCheck check_validity(const ConsentRecord& r, const std::string& today) {
@@ -55,11 +59,36 @@ ConsentCheck check_revocation(const ConsentRecord& r, const TrustStore& trust) {
 ConsentCheck check_attestation(const ConsentRecord& r, const TrustStore& trust) {
   const Attestation& a = *r.attestation;
   if (a.key_id == r.key_id) return {"attestation", false, "the witness key is the studio's own: an attestation needs an independent witness"};
-  const NamedPublicKey* k = trust.find(a.key_id);
-  if (!k) return {"attestation", false, "the witness key " + a.key_id + " is not in the trust store"};
+  // Only a key trusted as a witness attests (issue 22, item 4): a studio could otherwise make a
+  // second key of its own and attest any voice.
+  const NamedPublicKey* k = trust.find(a.key_id, KeyRole::Witness);
+  if (!k && trust.find(a.key_id, KeyRole::Studio))
+    return {"attestation", false, "the witness key " + a.key_id + " is trusted as a studio key, not as a witness "
+                                  "(a witness key is trusted with: consent trust --role witness)"};
+  if (!k) return {"attestation", false, "the witness key " + a.key_id + " is not trusted as a witness"};
   if (!verify_message(k->key, attestation_signing_text(r), a.signature))
     return {"attestation", false, "the witness signature of " + a.witness + " does not match the record"};
-  return {"attestation", true, "attested by " + a.witness + " (" + a.role + "), key " + k->name};
+  return {"attestation", true, "attested by " + a.witness + " (" + a.role + "), key " + k->name + ", trusted as a witness"};
+}
+
+// Each challenge word must be heard after these words, in order (issue 22, item 2): the
+// statement's sentence-level word error rate passes a recording whose last four words are
+// missing or different.
+constexpr const char* kChallengeAnchor = "challenge words";
+
+ConsentCheck check_challenge(const std::vector<SpottedWord>& words, double min_score) {
+  if (words.empty()) return {"challenge", false, "the record has no challenge words"};
+  std::string each, missing;
+  for (const SpottedWord& w : words) {
+    const std::string margin = std::isinf(w.margin) ? "none" : fixed(w.margin, 2);
+    each += (each.empty() ? "" : ", ") + w.word + " " +
+            (w.found ? fixed(w.score, 2) + " (margin " + margin + ")" : std::string("not found"));
+    if (!w.found || w.score < min_score || w.margin <= 0) missing += (missing.empty() ? "" : ", ") + w.word;
+  }
+  return {"challenge", missing.empty(),
+          "keyword score per frame after \"" + std::string(kChallengeAnchor) + "\": " + each + " (heard at >= " +
+              fixed(min_score, 2) + ", ahead of every other challenge word)" +
+              (missing.empty() ? "" : "; not heard: " + missing)};
 }
 
 }  // namespace
@@ -94,19 +123,25 @@ ConsentVerification verify_consent(const ConsentRecord& r, const std::string& re
     statement.detail = "the recording " + audio + " is missing";
   } else if (sha256_file_hex(audio) != st.audio_sha256) {
     statement.detail = "the recording " + audio + " is not the one the record was signed with (SHA-256 differs)";
+  } else if (const std::string used = trust.statement_use(st.audio_sha256); !used.empty() && used != r.id) {
+    // Issue 22, item 3: one recording, one record.
+    statement.detail = "the recording " + audio + " already enrolled a voice under consent " + used;
   } else if (st.text != consent_statement_text(r)) {
     statement.detail = "the statement text does not name this performer, studio and challenge";
   } else {
     RecognizerConfig rc;
     if (!opts.recognizer_model_dir.empty()) rc.model_dir = opts.recognizer_model_dir;
-    SpeechRecognizer recognizer(rc);
-    v.heard = recognizer.transcribe(read_mono(audio));
+    const Waveform said = read_mono(audio);
+    v.heard = SpeechRecognizer(rc).transcribe(said);
     v.word_error_rate = word_errors(st.text, v.heard).rate();
     statement.passed = v.word_error_rate <= opts.max_word_error_rate;
     statement.detail = "word error rate " + fixed(v.word_error_rate) + " (at most " + fixed(opts.max_word_error_rate, 2) +
                        "); heard \"" + v.heard + "\"";
+    v.challenge_words =
+        KeywordSpotter(rc).spot_in_order(said, kChallengeAnchor, normalize_words(st.challenge), challenge_vocabulary());
   }
   v.checks.push_back(statement);
+  if (!std::isnan(v.word_error_rate)) v.checks.push_back(check_challenge(v.challenge_words, opts.min_challenge_score));
   if (!opts.enrollment.empty()) {
     if (!opts.encoder) throw InvalidArgument("verify consent: enrollment audio given without a speaker encoder");
     if (std::isnan(opts.encoder->threshold))
@@ -115,28 +150,42 @@ ConsentVerification verify_consent(const ConsentRecord& r, const std::string& re
     if (!statement.passed && !fs::is_regular_file(audio, ec)) {
       speaker.detail = "no statement recording to compare";
     } else {
+      // Each file on its own: an average would let another speaker's recordings ride on the
+      // performer's (issue 22, item 1).
       SpeakerEncoder model = opts.encoder->model;
       const VoiceEmbedding said = embed_file(model, audio);
-      const AveragedEmbedding enrolled = average_embedding(model, opts.enrollment);
-      const torch::Tensor e = torch::from_blob(const_cast<float*>(enrolled.embedding.data()),
-                                               {static_cast<long>(enrolled.embedding.size())});  // lives in `enrolled`
-      v.speaker_similarity = embedding_similarity(said.embedding, e);
+      std::vector<VoiceEmbedding> files;
+      std::string each, strangers;
+      v.speaker_threshold = opts.encoder->threshold;
+      for (const std::string& f : opts.enrollment) {
+        files.push_back(embed_file(model, f));
+        const double cosine = embedding_similarity(said.embedding, files.back().embedding);
+        v.enrollment_similarities.push_back(cosine);
+        const std::string name = fs::path(f).filename().string();
+        each += (each.empty() ? "" : ", ") + name + " " + fixed(cosine);
+        if (cosine < v.speaker_threshold) strangers += (strangers.empty() ? "" : ", ") + name;
+      }
+      const AveragedEmbedding enrolled = average_embedding(files);
+      v.speaker_similarity = *std::min_element(v.enrollment_similarities.begin(), v.enrollment_similarities.end());
       v.enrollment_embedding = enrolled.embedding;
       v.enrollment_speech_seconds = enrolled.speech_seconds;
-      v.speaker_threshold = opts.encoder->threshold;
-      speaker.passed = v.speaker_similarity >= v.speaker_threshold;
-      speaker.detail = "cosine " + fixed(v.speaker_similarity) + " between statement and enrollment (same speaker at >= " +
-                       fixed(v.speaker_threshold) + ")";
+      speaker.passed = strangers.empty();
+      speaker.detail = "cosine between the statement and each enrollment file: " + each + " (same speaker at >= " +
+                       fixed(v.speaker_threshold) + ")" + (strangers.empty() ? "" : "; another speaker in " + strangers);
     }
     v.checks.push_back(speaker);
   }
   return v;
 }
 
-VoiceProfile enroll_consented_voice(const std::string& consent_path, const TrustStore& trust, const LoadedEncoder& encoder,
+VoiceProfile enroll_consented_voice(const std::string& consent_path, TrustStore& trust, const LoadedEncoder& encoder,
                                     const std::vector<std::string>& audio, const SigningKey& studio, const std::string& name,
                                     const ConsentVerifyOptions& opts) {
   if (audio.empty()) throw InvalidArgument("enroll: no audio files");
+  // Issue 22, item 5: another day is for inspecting a record, never for making a voice from it.
+  if (!opts.today.empty())
+    throw InvalidArgument("enroll: a voice is enrolled under consent valid today; a date (" + opts.today +
+                          ") is only for inspecting a record (consent verify --date)");
   const ConsentRecord r = read_consent(consent_path);
   if (std::none_of(r.uses.begin(), r.uses.end(), use_covers_voice))
     throw ConsentRefused(consent_path + ": the record's uses (" + join(r.uses) + ") do not cover a voice");
@@ -147,6 +196,7 @@ VoiceProfile enroll_consented_voice(const std::string& consent_path, const Trust
   o.enrollment = r.attested() ? std::vector<std::string>{} : audio;
   const ConsentVerification v = verify_consent(r, fs::path(consent_path).parent_path().string(), trust, o);
   if (!v.passed()) throw ConsentRefused(consent_path + ": consent not verified: " + v.failures());
+  if (r.statement) trust.use_statement(r.statement->audio_sha256, r.id);
 
   AveragedEmbedding avg{v.enrollment_embedding, v.enrollment_speech_seconds};
   if (avg.embedding.empty()) {  // attested: no speaker check embedded the files
@@ -160,7 +210,7 @@ VoiceProfile enroll_consented_voice(const std::string& consent_path, const Trust
   p.embedding = avg.embedding;
   p.speech_seconds = avg.speech_seconds;
   for (const std::string& f : audio) {
-    p.enrollment_files.push_back(fs::path(f).filename().string());
+    p.enrollment_files.push_back(to_valid_utf8(fs::path(f).filename().string()));
     p.enrollment_sha256.push_back(sha256_file_hex(f));
   }
   p.statement_similarity = v.speaker_similarity;

@@ -3,16 +3,20 @@
 // re-checked: use, language, dates, revocation, signatures).
 //
 // Spoken path, all of which must pass:
-//   signature   the record is signed by a key in the trust store
+//   signature   the record is signed by a key the trust store trusts as a studio key
 //   validity    today lies within valid_from..valid_until
 //   revocation  no revocation signed by that key
 //   statement   the recording is the one the record names (SHA-256), the record's statement
-//               text is the one made from its performer, studio and challenge, and PocketSphinx
+//               text is the one made from its performer, studio and challenge, no other record
+//               enrolled a voice with the same recording (TrustStore::statement_use), and PocketSphinx
 //               hears it with a word error rate of at most 25%
-//   speaker     the statement's speaker matches the enrollment audio (speaker-encoder cosine
-//               at or above the encoder's calibrated threshold); checked when enrollment audio
-//               is given
-// Attested path: the witness's signature by a trusted key other than the studio's replaces
+//   challenge   each challenge word is heard, in order, after "challenge words" (PocketSphinx
+//               keyword spotting: a score per word against a free phone loop, and ahead of every
+//               other word of the challenge vocabulary over the same frames)
+//   speaker     the statement's speaker matches every enrollment file on its own (speaker-
+//               encoder cosine at or above the encoder's calibrated threshold); checked when
+//               enrollment audio is given
+// Attested path: the witness's signature by a key trusted as a witness (never the studio's) replaces
 // the statement and speaker checks; outputs' manifests say so.
 #pragma once
 
@@ -22,6 +26,7 @@
 
 #include "provenance/consent.hpp"
 #include "provenance/trust_store.hpp"
+#include "voice/keyword_spotter.hpp"
 #include "voice/voice_profile.hpp"
 
 namespace dubkit {
@@ -38,7 +43,9 @@ struct ConsentVerification {
   std::vector<ConsentCheck> checks;
   double word_error_rate = std::numeric_limits<double>::quiet_NaN();
   std::string heard;  // what the recogniser heard
-  double speaker_similarity = std::numeric_limits<double>::quiet_NaN();
+  std::vector<SpottedWord> challenge_words;  // each challenge word as the keyword spotter found it
+  double speaker_similarity = std::numeric_limits<double>::quiet_NaN();  // the lowest of enrollment_similarities
+  std::vector<double> enrollment_similarities;  // statement vs each enrollment file, in order
   double speaker_threshold = std::numeric_limits<double>::quiet_NaN();
   // The enrollment audio's averaged embedding, when the speaker check made it (enrollment reuses it).
   std::vector<float> enrollment_embedding;
@@ -52,6 +59,10 @@ struct ConsentVerification {
 struct ConsentVerifyOptions {
   std::string today;                     // YYYY-MM-DD; empty = today in UTC
   double max_word_error_rate = 0.25;
+  // Lowest keyword score (SpottedWord::score) at which a challenge word counts as heard; it must
+  // also be ahead of every other challenge word there (SpottedWord::margin > 0). Said words of
+  // flite's four voices score -0.65 to -7.8 (tests/voice/test_keyword_spotter.cpp).
+  double min_challenge_score = -10.0;
   std::string recognizer_model_dir;      // empty = Debian's pocketsphinx-en-us
   const LoadedEncoder* encoder = nullptr;  // required with enrollment audio
   std::vector<std::string> enrollment;   // audio files of the voice to be enrolled
@@ -63,11 +74,12 @@ struct ConsentVerifyOptions {
 ConsentVerification verify_consent(const ConsentRecord& record, const std::string& record_dir, const TrustStore& trust,
                                    const ConsentVerifyOptions& opts = {});
 
-// Makes a signed voice profile from enrollment audio. Verifies the record first (spoken
-// statement against these very files); throws ConsentRefused with the first failed check,
-// or when no use in the record covers a voice. `studio` signs the profile; its key must be in
-// the trust store.
-VoiceProfile enroll_consented_voice(const std::string& consent_path, const TrustStore& trust, const LoadedEncoder& encoder,
+// Makes a signed voice profile from enrollment audio. Verifies the record today (opts.today
+// must be empty: InvalidArgument otherwise), spoken statement against these very files; throws
+// ConsentRefused with the failed checks, or when no use in the record covers a voice. `studio`
+// signs the profile; its key must be trusted as a studio key. The statement recording is then
+// recorded in the trust store as used by this record (TrustStore::use_statement).
+VoiceProfile enroll_consented_voice(const std::string& consent_path, TrustStore& trust, const LoadedEncoder& encoder,
                                     const std::vector<std::string>& audio, const SigningKey& studio,
                                     const std::string& name, const ConsentVerifyOptions& opts = {});
 

@@ -102,6 +102,16 @@ std::string sha256_hex(std::string_view bytes) {
   return to_hex(h, sizeof h);
 }
 
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  ensure_sodium();
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  crypto_auth_hmacsha256_final(&st, mac);
+  return to_hex(mac, sizeof mac);
+}
+
 std::string sha256_file_hex(const std::string& path) {
   ensure_sodium();
   std::ifstream f(path, std::ios::binary);

@@ -27,6 +27,8 @@ std::uint32_t payload_from_hex(std::string_view hex, const std::string& what);
 std::string sha256_hex(std::string_view bytes);
 // SHA-256 of a file read in pieces. Throws IoError.
 std::string sha256_file_hex(const std::string& path);
+// HMAC-SHA-256 of `message` under `key`, lowercase hex.
+std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 
 // `n` bytes from the system's secure generator, as lowercase hex.
 std::string random_hex(std::size_t n);

@@ -271,8 +271,11 @@ Manifest parse_manifest(const std::string& json, const std::string& source) {
   }
   for (const auto& i : F.arr(as, "c2pa.ingredients")) {
     ManifestIngredient x{F.str(i, "title"), F.str(i, "relationship"), F.str(i, "role"), F.hash(i, "sha256")};
-    check_relative_path(x.title, source + ": manifest: ingredient title");
-    if (x.title.find('/') != std::string::npos) throw F.bad("title", "must be a file name without folders");
+    // A file name as shown (never opened): any characters but '/' and NUL (issue 22, item 15: a
+    // backslash or a TAB in an input's name made its genuine output "tampered").
+    if (x.title.empty() || x.title.size() > 255 || x.title == "." || x.title == ".." ||
+        x.title.find_first_of(std::string("/\0", 2)) != std::string::npos)
+      throw F.bad("title", "must be a file name (1 to 255 bytes, no '/' or NUL, not '.' or '..')");
     m.ingredients.push_back(x);
   }
   for (const auto& x : F.arr(as, "dubkit.models")) m.models.push_back({F.str(x, "name"), F.hash(x, "sha256")});

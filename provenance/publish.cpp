@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/utf8.hpp"
 #include "provenance/render_log.hpp"
 
 namespace dubkit {
@@ -51,6 +52,10 @@ std::string new_output_id() { return "out-" + random_hex(12); }
 
 namespace {
 
+// An input's file name as its ingredient title: shown, never opened, so any name works (a
+// backslash or a TAB is JSON-escaped; bytes outside UTF-8, which JSON cannot hold, become U+FFFD).
+std::string shown_name(const std::string& path) { return to_valid_utf8(fs::path(path).filename().string()); }
+
 // What every output's manifest starts with: which output, what it is, who made it with which
 // models, under which consent.
 Manifest base_manifest(const ConsentRecord& consent, const std::string& output_id, const std::string& output_path,
@@ -85,8 +90,8 @@ Manifest lipsync_manifest(const ConsentRecord& consent, const std::string& outpu
                           const std::string& software, const std::optional<ManifestRegion>& region) {
   Manifest m = base_manifest(consent, output_id, output_path, "video/mp4", software, model_files);
   m.actions.push_back({"c2pa.edited", kCompositeWithTrainedAlgorithmicMedia, software, "", ""});
-  m.ingredients.push_back({fs::path(video).filename().string(), "parentOf", "source video", sha256_file_hex(video)});
-  m.ingredients.push_back({fs::path(speech).filename().string(), "inputTo", "speech", sha256_file_hex(speech)});
+  m.ingredients.push_back({shown_name(video), "parentOf", "source video", sha256_file_hex(video)});
+  m.ingredients.push_back({shown_name(speech), "inputTo", "speech", sha256_file_hex(speech)});
   m.region = region;
   return m;
 }
@@ -99,10 +104,10 @@ Manifest dub_manifest(const AuthorizedVoice& voice, const std::string& output_id
   m.mime = "video/mp4";
   m.actions.push_back({"c2pa.edited", kCompositeWithTrainedAlgorithmicMedia, software, "", ""});
   m.actions.push_back({"c2pa.translated", "", software, source_language, voice.language()});
-  m.ingredients.push_back({fs::path(video).filename().string(), "parentOf", "source video", sha256_file_hex(video)});
-  m.ingredients.push_back({fs::path(script).filename().string(), "inputTo", "script", sha256_file_hex(script)});
+  m.ingredients.push_back({shown_name(video), "parentOf", "source video", sha256_file_hex(video)});
+  m.ingredients.push_back({shown_name(script), "inputTo", "script", sha256_file_hex(script)});
   if (!background.empty())
-    m.ingredients.push_back({fs::path(background).filename().string(), "inputTo", "background", sha256_file_hex(background)});
+    m.ingredients.push_back({shown_name(background), "inputTo", "background", sha256_file_hex(background)});
   m.region = region;
   return m;
 }
@@ -117,7 +122,7 @@ void sign_output(const std::string& path, Manifest& m, const SigningKey& key, co
   e.consent_id = m.consent_id;
   e.outputs.push_back({fs::absolute(path).string(), sha256_file_hex(path)});
   e.watermark_payloads = m.watermark_payloads;
-  append_render_log(render_log, e);
+  append_render_log(render_log, e, key);
 }
 
 }  // namespace dubkit

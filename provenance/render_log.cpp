@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "provenance/consent.hpp"
 #include "provenance/crypto.hpp"
@@ -21,21 +22,64 @@ namespace {
 
 const std::string kZeroHash(64, '0');
 
-nlohmann::json to_json(const RenderLogEntry& e, bool with_hash) {
+// What a part covers: the hash covers the entry without "hash", "key_id" and "signature"; the
+// signature covers it with "hash" and "key_id".
+enum class Part { hashed, signed_, whole };
+
+nlohmann::json to_json(const RenderLogEntry& e, Part part) {
   nlohmann::json outs = nlohmann::json::array();
   for (const auto& o : e.outputs) outs.push_back({{"file", o.file}, {"sha256", o.sha256}});
   nlohmann::json payloads = nlohmann::json::array();
   for (std::uint32_t p : e.watermark_payloads) payloads.push_back(payload_hex(p));
   nlohmann::json j = {{"seq", e.seq},   {"time", e.time},       {"user", e.user}, {"action", e.action}, {"consent_id", e.consent_id},
                       {"outputs", outs}, {"watermark_payloads", payloads}, {"prev", e.prev}};
-  if (with_hash) j["hash"] = e.hash;
+  if (part == Part::hashed) return j;
+  j["hash"] = e.hash;
+  j["key_id"] = e.key_id;
+  if (part == Part::whole) j["signature"] = e.signature;
   return j;
+}
+
+struct Head {
+  long seq = 0;
+  std::string hash, key_id, signature;
+};
+
+nlohmann::json head_json(const Head& h, bool with_signature) {
+  nlohmann::json j = {{"format", "dubkit-render-log-head"}, {"version", 1}, {"seq", h.seq}, {"hash", h.hash}, {"key_id", h.key_id}};
+  if (with_signature) j["signature"] = h.signature;
+  return j;
+}
+
+Head parse_head(const std::string& text, const std::string& path) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  auto bad = [&](const std::string& what) { return FormatError(path + ": render log head: " + what); };
+  if (!j.is_object() || !j.contains("format") || j["format"] != "dubkit-render-log-head") throw bad("not a dubkit-render-log-head");
+  if (!j.contains("version") || j["version"] != 1) throw bad("unsupported \"version\"");
+  Head h;
+  try {
+    h.seq = j.at("seq").get<long>();
+    h.hash = j.at("hash").get<std::string>();
+    h.key_id = j.at("key_id").get<std::string>();
+    h.signature = j.at("signature").get<std::string>();
+  } catch (const nlohmann::json::exception& x) {
+    throw bad(std::string("malformed: ") + x.what());
+  }
+  return h;
+}
+
+// Whether `signature` by `key_id` over `text` holds under a key `trust` holds as a studio key.
+bool signed_by_trusted(const TrustStore& trust, const std::string& key_id, const std::string& text, const std::string& signature) {
+  const NamedPublicKey* k = trust.find(key_id, KeyRole::Studio);
+  return k && verify_message(k->key, text, signature);
 }
 
 RenderLogEntry parse_entry(const std::string& line, long line_no, const std::string& path) {
   const auto j = nlohmann::json::parse(line, nullptr, false);
   auto bad = [&](const std::string& what) { return FormatError(path + ":" + std::to_string(line_no) + ": render log: " + what); };
   if (!j.is_object()) throw bad("not a JSON object");
+  if (!j.contains("signature"))
+    throw bad("an entry without a signature (written before entries were signed): start a new log beside it");
   RenderLogEntry e;
   try {
     e.seq = j.at("seq").get<long>();
@@ -47,6 +91,8 @@ RenderLogEntry parse_entry(const std::string& line, long line_no, const std::str
     for (const auto& p : j.at("watermark_payloads")) e.watermark_payloads.push_back(payload_from_hex(p.get<std::string>(), "payload"));
     e.prev = j.at("prev").get<std::string>();
     e.hash = j.at("hash").get<std::string>();
+    e.key_id = j.at("key_id").get<std::string>();
+    e.signature = j.at("signature").get<std::string>();
   } catch (const nlohmann::json::exception& x) {
     throw bad(std::string("malformed entry: ") + x.what());
   }
@@ -90,7 +136,9 @@ std::string default_render_log() {
   return std::string(home && *home ? home : ".") + "/.local/share/dubkit/render-log.jsonl";
 }
 
-RenderLogEntry append_render_log(const std::string& path, RenderLogEntry e) {
+std::string render_log_head_path(const std::string& log) { return log + ".head"; }
+
+RenderLogEntry append_render_log(const std::string& path, RenderLogEntry e, const SigningKey& key) {
   const auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir);
   FileLock lock(path);
@@ -104,47 +152,78 @@ RenderLogEntry append_render_log(const std::string& path, RenderLogEntry e) {
     e.prev = last.hash;
   }
   if (e.time.empty()) e.time = now_utc();
-  e.hash = sha256_hex(to_json(e, false).dump());
-  const std::string line = to_json(e, true).dump() + "\n";
+  e.hash = sha256_hex(to_json(e, Part::hashed).dump());
+  e.key_id = key.public_key.id();
+  e.signature = sign_message(key, to_json(e, Part::signed_).dump());
+  const std::string line = to_json(e, Part::whole).dump() + "\n";
   if (::write(lock.fd(), line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fsync(lock.fd()) != 0)
     throw IoError(path + ": cannot append to the render log");
+  Head h{e.seq, e.hash, e.key_id, ""};
+  h.signature = sign_message(key, head_json(h, false).dump());
+  write_file_atomic(render_log_head_path(path), head_json(h, true).dump() + "\n");
   return e;
 }
 
-RenderLogCheck verify_render_log(const std::string& path) {
+RenderLogCheck verify_render_log(const std::string& path, const TrustStore& trust) {
   RenderLogCheck c;
   std::string prev = kZeroHash;
   long line_no = 0;
+  auto fail = [&](long line, const std::string& why) {
+    c.intact = false;
+    c.first_bad_line = line;
+    c.problem = why;
+    return c;
+  };
   for (const std::string& line : lines_of(path)) {
     ++line_no;
-    auto fail = [&](const std::string& why) {
-      c.intact = false;
-      c.first_bad_line = line_no;
-      c.problem = why;
-      return c;
-    };
     RenderLogEntry e;
     try {
       e = parse_entry(line, line_no, path);
     } catch (const FormatError& x) {
-      return fail(x.what());
+      return fail(line_no, x.what());
     }
-    if (to_json(e, true).dump() != line) return fail("the line is not in its canonical form (edited)");
-    if (e.seq != line_no) return fail("sequence number " + std::to_string(e.seq) + " where " + std::to_string(line_no) + " was due");
-    if (e.prev != prev) return fail("\"prev\" does not match the previous entry's hash (an entry was removed or changed)");
-    if (sha256_hex(to_json(e, false).dump()) != e.hash) return fail("the entry's hash does not match its content");
+    if (to_json(e, Part::whole).dump() != line) return fail(line_no, "the line is not in its canonical form (edited)");
+    if (e.seq != line_no)
+      return fail(line_no, "sequence number " + std::to_string(e.seq) + " where " + std::to_string(line_no) + " was due");
+    if (e.prev != prev) return fail(line_no, "\"prev\" does not match the previous entry's hash (an entry was removed or changed)");
+    if (sha256_hex(to_json(e, Part::hashed).dump()) != e.hash) return fail(line_no, "the entry's hash does not match its content");
+    if (!signed_by_trusted(trust, e.key_id, to_json(e, Part::signed_).dump(), e.signature))
+      return fail(line_no, "the entry is not signed by a trusted studio key (key " + e.key_id + "): forged or edited");
     prev = e.hash;
     ++c.entries;
   }
+  // The end of the chain against its signed head: lines removed from the end are seen here.
+  const std::string head_path = render_log_head_path(path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(head_path, ec)) {
+    if (c.entries > 0) return fail(line_no + 1, "no signed head (" + head_path + "): whether lines were removed from the end cannot be told");
+    return c;
+  }
+  Head h;
+  try {
+    h = parse_head(read_small_file(head_path, 1 << 12, "render log head"), head_path);
+  } catch (const FormatError& x) {
+    return fail(line_no + 1, x.what());
+  }
+  if (!signed_by_trusted(trust, h.key_id, head_json(h, false).dump(), h.signature))
+    return fail(line_no + 1, "the head " + head_path + " is not signed by a trusted studio key");
+  if (h.seq > c.entries)
+    return fail(line_no + 1, "truncated: the signed head names entry " + std::to_string(h.seq) + " but the log ends at entry " +
+                                 std::to_string(c.entries) + " (" + std::to_string(h.seq - c.entries) + " removed from the end)");
+  if (h.seq < c.entries)
+    return fail(h.seq + 1, "entries after the signed head (entry " + std::to_string(h.seq) + ") were not appended by dubkit");
+  if (h.hash != prev) return fail(line_no, "the last entry is not the one the signed head names");
   return c;
 }
 
-std::vector<RenderLogEntry> find_payload(const std::string& path, std::uint32_t payload) {
+std::vector<RenderLogEntry> find_payload(const std::string& path, std::uint32_t payload, const TrustStore& trust) {
   std::vector<RenderLogEntry> out;
   long line_no = 0;
   for (const std::string& line : lines_of(path)) {
     RenderLogEntry e = parse_entry(line, ++line_no, path);
-    if (std::find(e.watermark_payloads.begin(), e.watermark_payloads.end(), payload) != e.watermark_payloads.end())
+    if (std::find(e.watermark_payloads.begin(), e.watermark_payloads.end(), payload) != e.watermark_payloads.end() &&
+        sha256_hex(to_json(e, Part::hashed).dump()) == e.hash &&
+        signed_by_trusted(trust, e.key_id, to_json(e, Part::signed_).dump(), e.signature))
       out.push_back(std::move(e));
   }
   return out;

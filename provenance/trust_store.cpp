@@ -29,6 +29,34 @@ bool plain_id(const std::string& s) {
          std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; });
 }
 
+bool sha256_hex(const std::string& s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+std::map<std::string, NamedPublicKey> read_keys(const std::string& dir) {
+  std::map<std::string, NamedPublicKey> keys;
+  std::error_code ec;
+  if (fs::is_directory(dir, ec))
+    for (const auto& e : fs::directory_iterator(dir)) {
+      if (e.path().extension() != ".pub") continue;
+      NamedPublicKey k = read_public_key(e.path().string());
+      keys[k.key.id()] = k;
+    }
+  return keys;
+}
+
+std::pair<std::string, std::string> parse_statement_use(const std::string& json, const std::string& source) {
+  const auto j = nlohmann::json::parse(json, nullptr, false);
+  auto bad = [&](const std::string& what) { return FormatError(source + ": statement use: " + what); };
+  if (!j.is_object() || !j.contains("format") || j["format"] != "dubkit-statement-use") throw bad("not a dubkit-statement-use");
+  if (!j.contains("version") || j["version"] != 1) throw bad("unsupported \"version\"");
+  if (!j.contains("sha256") || !j["sha256"].is_string() || !sha256_hex(j["sha256"].get<std::string>()))
+    throw bad("\"sha256\" must be 64 lowercase hex digits");
+  if (!j.contains("consent_id") || !j["consent_id"].is_string() || !plain_id(j["consent_id"].get<std::string>()))
+    throw bad("\"consent_id\" is not a record id");
+  return {j["sha256"].get<std::string>(), j["consent_id"].get<std::string>()};
+}
+
 }  // namespace
 
 std::string revocation_signing_text(const Revocation& r) { return revocation_json(r, false).dump(); }
@@ -54,13 +82,23 @@ std::string TrustStore::default_dir() {
   return std::string(home && *home ? home : ".") + "/.config/dubkit/trust";
 }
 
+const char* key_role_name(KeyRole role) { return role == KeyRole::Witness ? "witness" : "studio"; }
+
+KeyRole parse_key_role(const std::string& name) {
+  if (name == "studio") return KeyRole::Studio;
+  if (name == "witness") return KeyRole::Witness;
+  throw InvalidArgument("key role '" + name + "' is not studio or witness");
+}
+
 TrustStore::TrustStore(std::string dir) : dir_(std::move(dir)) {
   std::error_code ec;
-  if (fs::is_directory(dir_ + "/keys", ec))
-    for (const auto& e : fs::directory_iterator(dir_ + "/keys")) {
-      if (e.path().extension() != ".pub") continue;
-      NamedPublicKey k = read_public_key(e.path().string());
-      keys_[k.key.id()] = k;
+  keys_ = read_keys(dir_ + "/keys");
+  witnesses_ = read_keys(dir_ + "/witnesses");
+  if (fs::is_directory(dir_ + "/statements", ec))
+    for (const auto& e : fs::directory_iterator(dir_ + "/statements")) {
+      if (e.path().extension() != ".json") continue;
+      const std::string p = e.path().string();
+      statements_.insert(parse_statement_use(read_small_file(p, 1 << 12, "statement use"), p));
     }
   if (fs::is_directory(dir_ + "/revocations", ec))
     for (const auto& e : fs::directory_iterator(dir_ + "/revocations")) {
@@ -79,9 +117,28 @@ void TrustStore::check_signature(const Revocation& r, const std::string& source)
                       " but its signature does not verify: a forged or damaged revocation is an error, never ignored");
 }
 
-const NamedPublicKey* TrustStore::find(const std::string& key_id) const {
-  const auto it = keys_.find(key_id);
-  return it == keys_.end() ? nullptr : &it->second;
+const NamedPublicKey* TrustStore::find(const std::string& key_id, KeyRole role) const {
+  const auto& keys = role == KeyRole::Witness ? witnesses_ : keys_;
+  const auto it = keys.find(key_id);
+  return it == keys.end() ? nullptr : &it->second;
+}
+
+std::string TrustStore::statement_use(const std::string& sha256) const {
+  const auto it = statements_.find(sha256);
+  return it == statements_.end() ? "" : it->second;
+}
+
+void TrustStore::use_statement(const std::string& sha256, const std::string& consent_id) {
+  if (!sha256_hex(sha256)) throw InvalidArgument("statement use: '" + sha256 + "' is not a SHA-256 in lowercase hex");
+  if (!plain_id(consent_id)) throw InvalidArgument("statement use: '" + consent_id + "' is not a consent record id");
+  const std::string used = statement_use(sha256);
+  if (used == consent_id) return;
+  if (!used.empty())
+    throw ConsentRefused("the statement recording " + sha256 + " already enrolled a voice under consent " + used);
+  fs::create_directories(dir_ + "/statements");
+  const nlohmann::json j = {{"format", "dubkit-statement-use"}, {"version", 1}, {"sha256", sha256}, {"consent_id", consent_id}};
+  write_file_atomic(dir_ + "/statements/" + sha256 + ".json", j.dump(2) + "\n");
+  statements_[sha256] = consent_id;
 }
 
 std::optional<Revocation> TrustStore::revocation(const std::string& consent_id, const std::string& key_id) const {
@@ -97,10 +154,11 @@ std::optional<Revocation> TrustStore::revocation(const std::string& consent_id, 
   return std::nullopt;
 }
 
-void TrustStore::add_key(const NamedPublicKey& key) {
-  fs::create_directories(dir_ + "/keys");
-  write_public_key(dir_ + "/keys/" + key.key.id() + ".pub", key);
-  keys_[key.key.id()] = key;
+void TrustStore::add_key(const NamedPublicKey& key, KeyRole role) {
+  const std::string folder = dir_ + (role == KeyRole::Witness ? "/witnesses" : "/keys");
+  fs::create_directories(folder);
+  write_public_key(folder + "/" + key.key.id() + ".pub", key);
+  (role == KeyRole::Witness ? witnesses_ : keys_)[key.key.id()] = key;
 }
 
 Revocation TrustStore::revoke(const std::string& consent_id, const std::string& reason, const SigningKey& key) {

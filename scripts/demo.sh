@@ -13,7 +13,7 @@ mkdir -p "$out"
 # The demo key is public (samples/consent/): it is trusted in a store of the demo's own, never
 # in the user's.
 export DUBKIT_TRUST_DIR="$out/trust" DUBKIT_KEY=samples/consent/demo-studio.key DUBKIT_RENDER_LOG="$out/render-log.jsonl"
-rm -rf "$DUBKIT_TRUST_DIR"
+rm -rf "$DUBKIT_TRUST_DIR" "$DUBKIT_RENDER_LOG" "$DUBKIT_RENDER_LOG.head"
 "$dubkit" consent trust samples/consent/demo-studio.key.pub
 "$dubkit" consent verify samples/consent/sample-consent.json --audio samples/sample.wav
 "$dubkit" voice enroll --audio samples/sample.wav --consent samples/consent/sample-consent.json -o "$out/presenter.voice"

@@ -39,11 +39,14 @@ void register_init_key(CLI::App* consent) {
     bool no_trust = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = consent->add_subcommand("init-key", "Make a studio (or witness) signing key and trust its public half");
+  auto* cmd = consent->add_subcommand("init-key",
+                                      "Make a signing key (a studio's or a witness's); a studio key is trusted here as a "
+                                      "studio key, never as a witness");
   cmd->add_option("--name", o->name, "Who holds the key, e.g. \"Demo Studio\"")->required();
   cmd->add_option("-o,--output", o->out, "Secret key file (mode 0600); the public key goes to OUT.pub")->required();
-  cmd->add_option("--trust", o->trust, "Trust store the public key is added to")->capture_default_str();
-  cmd->add_flag("--no-trust", o->no_trust, "Do not add the public key to the trust store (a key for another machine)");
+  cmd->add_option("--trust", o->trust, "Trust store the public key is added to, as a studio key")->capture_default_str();
+  cmd->add_flag("--no-trust", o->no_trust,
+                "Do not add the public key to the trust store (a witness's key, or a key for another machine)");
   cmd->footer("Example: dubkit consent init-key --name \"Demo Studio\" -o studio.key");
   cmd->callback([o] {
     if (fs::exists(o->out)) throw InvalidArgument("init-key: " + o->out + " exists; a key is never overwritten");
@@ -59,16 +62,22 @@ void register_init_key(CLI::App* consent) {
 
 void register_trust(CLI::App* consent) {
   struct Opts {
-    std::string pub, trust = TrustStore::default_dir();
+    std::string pub, role = "studio", trust = TrustStore::default_dir();
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = consent->add_subcommand("trust", "Add a public key (a studio's or a witness's) to the trust store");
   cmd->add_option("key", o->pub, "Public key file (.pub)")->required();
+  cmd->add_option("--role", o->role,
+                  "studio: signs consent records, voice profiles, revocations and outputs; witness: attests consent "
+                  "records without a recording, and nothing else")
+      ->check(CLI::IsMember({"studio", "witness"}))
+      ->capture_default_str();
   cmd->add_option("--trust", o->trust, "Trust store")->capture_default_str();
+  cmd->footer("Example: dubkit consent trust clinic-witness.key.pub --role witness");
   cmd->callback([o] {
     const NamedPublicKey k = read_public_key(o->pub);
-    TrustStore(o->trust).add_key(k);
-    std::printf("trusted %s (%s) in %s\n", k.name.c_str(), k.key.id().c_str(), o->trust.c_str());
+    TrustStore(o->trust).add_key(k, parse_key_role(o->role));
+    std::printf("trusted %s (%s) as a %s key in %s\n", k.name.c_str(), k.key.id().c_str(), o->role.c_str(), o->trust.c_str());
   });
 }
 
@@ -173,12 +182,15 @@ void register_consent_verify(CLI::App* consent) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = consent->add_subcommand("verify", "Check a consent record: signature, dates, revocation, spoken statement, speaker");
+  auto* cmd = consent->add_subcommand("verify", "Check a consent record: signature, dates, revocation, spoken statement, challenge words, speaker");
   cmd->add_option("record", o->record, "Consent record (.json)")->required();
   cmd->add_option("--audio", o->audio, "Enrollment audio: also check the statement's speaker is this voice");
   cmd->add_option("--trust", o->trust, "Trust store")->capture_default_str();
   cmd->add_option("--date", o->v.today, "Check validity on this day instead of today (YYYY-MM-DD)");
   cmd->add_option("--max-wer", o->v.max_word_error_rate, "Highest word error rate of the spoken statement")->capture_default_str();
+  cmd->add_option("--min-challenge-score", o->v.min_challenge_score,
+                  "Lowest keyword score at which a challenge word counts as heard (log-likelihood ratio per frame)")
+      ->capture_default_str();
   cmd->add_option("--encoder", o->encoder, std::string("Speaker encoder (default: models/") + kDefaultEncoder + ")");
   cmd->add_flag("--json", o->json, "Print every check as JSON");
   cmd->footer("Exit status 0 when every check passes, 1 otherwise.\nExample: dubkit consent verify consent.json --audio a.wav");
@@ -193,8 +205,12 @@ void register_consent_verify(CLI::App* consent) {
     }
     const ConsentVerification v = verify_consent(r, fs::path(o->record).parent_path().string(), TrustStore(o->trust), o->v);
     if (o->json) {
+      nlohmann::ordered_json words = nlohmann::ordered_json::array();
+      for (const SpottedWord& w : v.challenge_words)
+        words.push_back({{"word", w.word}, {"found", w.found}, {"score", w.found ? nlohmann::ordered_json(w.score) : nlohmann::ordered_json()},
+                         {"start", w.found ? nlohmann::ordered_json(w.start) : nlohmann::ordered_json()}});
       print_json({{"record", o->record}, {"id", r.id}, {"path", r.attested() ? "attested" : "spoken"}, {"verified", v.passed()},
-                  {"checks", checks_json(v)}});
+                  {"checks", checks_json(v)}, {"challenge_words", words}, {"enrollment_similarities", v.enrollment_similarities}});
     } else {
       for (const ConsentCheck& c : v.checks) std::printf("%-11s %s  %s\n", c.name.c_str(), c.passed ? "ok  " : "FAIL", c.detail.c_str());
       std::printf("%s: %s\n", r.id.c_str(), v.passed() ? "verified" : "NOT verified");

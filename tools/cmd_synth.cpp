@@ -29,7 +29,6 @@ void register_synth(CLI::App& app) {
   cmd->add_option("--lang", o->e.lang, "Language")->capture_default_str();
   cmd->add_option("--sentences", o->e.sentences, "Held-out sentences (dealt round-robin to the speakers)")->capture_default_str();
   cmd->add_option("--enroll", o->e.enroll_utterances, "Corpus recordings per speaker profile")->capture_default_str();
-  cmd->add_option("--keep-audio", o->e.keep_audio_dir, "Write synthesised and ground-truth WAVs here");
   cmd->add_flag("!--no-wer", o->e.recognise, "Skip speech recognition (PocketSphinx has only an English model)");
   cmd->add_option("--seed", o->e.seed, "Seed")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the full report (one row per sentence) as JSON");

@@ -89,7 +89,7 @@ void register_file_verify(CLI::App& app) {
             jb["in_manifest"] = std::find(p.begin(), p.end(), b.payload) != p.end();
           }
           if (fs::is_regular_file(o->render_log))
-            for (const RenderLogEntry& e : find_payload(o->render_log, b.payload)) {
+            for (const RenderLogEntry& e : find_payload(o->render_log, b.payload, trust)) {
               jb["render_log_consent"] = e.consent_id;
               if (std::find(consents.begin(), consents.end(), e.consent_id) == consents.end()) consents.push_back(e.consent_id);
             }
@@ -117,22 +117,25 @@ void register_file_verify(CLI::App& app) {
 
 void register_log(CLI::App& app) {
   struct Opts {
-    std::string render_log = default_render_log();
+    std::string render_log = default_render_log(), trust = TrustStore::default_dir();
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
   auto* log = app.add_subcommand("log", "The render log of every synthesis and render");
   log->require_subcommand(1);
-  auto* cmd = log->add_subcommand("verify", "Follow the render log's hash chain; exit 1 where it breaks");
+  auto* cmd = log->add_subcommand(
+      "verify", "Follow the render log's hash chain, each entry's signature and the signed head; exit 1 where it breaks");
   cmd->add_option("--render-log", o->render_log, "Render log ($DUBKIT_RENDER_LOG)")->capture_default_str();
+  cmd->add_option("--trust", o->trust, "Trust store whose studio keys signed the entries ($DUBKIT_TRUST_DIR)")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the result as JSON");
   cmd->callback([o] {
-    const RenderLogCheck c = verify_render_log(o->render_log);
+    const RenderLogCheck c = verify_render_log(o->render_log, TrustStore(o->trust));
     if (o->json)
       print_json({{"render_log", o->render_log}, {"entries", c.entries}, {"intact", c.intact}, {"first_bad_line", c.first_bad_line},
                   {"problem", c.problem}});
     else if (c.intact)
-      std::printf("%s: %ld entries, chain intact\n", o->render_log.c_str(), c.entries);
+      std::printf("%s: %ld entries, chain intact, every entry and the head signed by trusted studio keys\n",
+                  o->render_log.c_str(), c.entries);
     if (!c.intact) throw Error(o->render_log + ":" + std::to_string(c.first_bad_line) + ": " + c.problem);
   });
 }

@@ -64,7 +64,6 @@ void register_enroll(CLI::App* voice) {
       ->required();
   cmd->add_option("--key", o->key, "Studio key that signs the profile ($DUBKIT_KEY)")->capture_default_str();
   cmd->add_option("--trust", o->trust, "Trust store ($DUBKIT_TRUST_DIR)")->capture_default_str();
-  cmd->add_option("--date", o->verify.today, "Check the record's validity on this day instead of today (YYYY-MM-DD)");
   cmd->add_option("--name", o->name, "Profile name (default: the output file's stem)");
   cmd->add_option("-o,--output", o->out, "Output profile (.voice)")->required();
   add_common(cmd, *o);
@@ -72,13 +71,13 @@ void register_enroll(CLI::App* voice) {
   cmd->callback([o] {
     if (std::filesystem::path(o->out).extension() != ".voice")
       throw InvalidArgument("voice enroll: output '" + o->out + "' must end in .voice");
-    if (!o->verify.today.empty() && !is_date(o->verify.today)) throw InvalidArgument("--date '" + o->verify.today + "' is not YYYY-MM-DD");
     check_output_path(o->out, o->audio);
     const SigningKey key = read_signing_key(o->key);
     const std::string enc_path = encoder_path(o->encoder);
     const LoadedEncoder enc = load_speaker_encoder(enc_path);
     const std::string name = o->name.empty() ? std::filesystem::path(o->out).stem().string() : o->name;
-    const VoiceProfile p = enroll_consented_voice(o->consent, TrustStore(o->trust), enc, o->audio, key, name, o->verify);
+    TrustStore trust(o->trust);
+    const VoiceProfile p = enroll_consented_voice(o->consent, trust, enc, o->audio, key, name, o->verify);
     write_voice_profile(o->out, p);
     const ConsentRecord r = parse_consent(p.consent, o->consent);
     if (o->json) {

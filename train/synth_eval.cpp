@@ -56,7 +56,6 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
   std::vector<std::string> sentences = read_lines(sentence_file);
   if (sentences.empty()) throw FormatError(sentence_file + ": no held-out sentences");
   if (sentences.size() > static_cast<std::size_t>(o.sentences)) sentences.resize(static_cast<std::size_t>(o.sentences));
-  if (!o.keep_audio_dir.empty()) std::filesystem::create_directories(o.keep_audio_dir);
 
   LoadedEncoder encoder = load_speaker_encoder(o.encoder_path);
   TextToSpeech tts(o.synthesizer_path);
@@ -132,12 +131,6 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
       row["similarity"] = own;
     }
     rows.push_back(row);
-    if (!o.keep_audio_dir.empty()) {
-      char name[32];
-      std::snprintf(name, sizeof(name), "/%03zu_", j);
-      write_audio(o.keep_audio_dir + name + s.id + "_synth.wav", synth);
-      write_audio(o.keep_audio_dir + name + s.id + "_truth.wav", truth);
-    }
     if (progress) progress(static_cast<int>(j + 1), static_cast<int>(sentences.size()));
   }
 

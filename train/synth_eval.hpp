@@ -7,6 +7,9 @@
 //                    profile (enrolled from their corpus recordings); same speaker vs every
 //                    other held-out speaker of the language
 //   duration         requested vs produced length for target durations at several stretches
+// The synthesised speech is never written anywhere (issue 22, item 7): the profiles come from
+// the corpus's files, which could be anyone's voice, and audio kept from here would carry no
+// watermark, manifest or render-log entry. Listen to a voice through `say`, which has them.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +32,6 @@ struct SynthEvalOptions {
   int enroll_utterances = 8;       // corpus recordings per speaker profile
   std::vector<double> stretches = {0.8, 0.9, 1.0, 1.1, 1.25};
   bool recognise = true;           // WER (PocketSphinx: English only); must be false for other languages
-  std::string keep_audio_dir;      // if set: synthesised and ground-truth WAVs are written here
   std::uint64_t seed = 1;
   void validate() const;           // throws InvalidArgument naming the field
 };

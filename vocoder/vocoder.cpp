@@ -55,7 +55,10 @@ class GriffinLimVocoder final : public Vocoder {
 
  private:
   static constexpr int kBlockFrames = 80;    // 1 s pieces
-  static constexpr int kContextFrames = 8;   // reconstructed around each block, half of it crossfaded
+  // Reconstructed around each block, half of it crossfaded. Measured on a gliding tone
+  // (tests/vocoder/test_griffin_lim.cpp, 4 seeds): 8 frames leave 1.20-1.29x the whole-signal
+  // mel error, 16 frames 1.06-1.09x, for 17% more work.
+  static constexpr int kContextFrames = 16;
   GriffinLimConfig config_;
 };
 

@@ -1,54 +1,20 @@
 #include "voice/speech_recognizer.hpp"
 
 #include <pocketsphinx.h>
-#include <sphinxbase/err.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdarg>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <utility>
 
-#include "audio/resample.hpp"
 #include "core/error.hpp"
+#include "voice/pocketsphinx_decoder.hpp"
 
 namespace dubkit {
 
 namespace {
-
-constexpr int kRate = 16000;  // the en-us acoustic model's rate
-
-// The last error pocketsphinx reported on this thread, for the exception that follows it.
-thread_local std::string last_error;
-
-// Replaces pocketsphinx's logging (pages of configuration and search statistics on stderr).
-// Not pocketsphinx's own "-logfn": every decoder made with it would fopen a new process-wide log
-// and fclose the previous one, under the feet of decoders logging in other threads.
-void log_hook(void*, err_lvl_t level, const char* fmt, ...) {
-  if (level != ERR_ERROR && level != ERR_FATAL) return;
-  char text[1024];
-  va_list args;
-  va_start(args, fmt);
-  std::vsnprintf(text, sizeof text, fmt, args);
-  va_end(args);
-  last_error = text;
-  while (!last_error.empty() && std::isspace(static_cast<unsigned char>(last_error.back()))) last_error.pop_back();
-  // pocketsphinx calls exit() right after a fatal message: that one reason must not be lost.
-  if (level == ERR_FATAL) std::fprintf(stderr, "pocketsphinx: %s\n", last_error.c_str());
-}
-
-void install_log_hook() {
-  static const bool installed = [] {
-    err_set_callback(log_hook, nullptr);
-    // The configuration table is printed to the log file directly, not through the hook.
-    err_set_logfp(nullptr);
-    return true;
-  }();
-  (void)installed;
-}
 
 std::string ascii_lower(std::string s) {
   for (char& c : s)
@@ -78,29 +44,13 @@ void RecognizerConfig::validate() const {
   }
 }
 
-void SpeechRecognizer::FreeConfig::operator()(cmd_ln_s* c) const { cmd_ln_free_r(c); }
-void SpeechRecognizer::FreeDecoder::operator()(ps_decoder_s* d) const { ps_free(d); }
-
-SpeechRecognizer::SpeechRecognizer(const RecognizerConfig& config) {
-  config.validate();
-  install_log_hook();
-  const std::string hmm = config.acoustic_model(), lm = config.language_model(), dict = config.dictionary();
-  last_error.clear();
-  const std::string phone_lm = config.phone_model();
-  phones_ = config.phones;
+SpeechRecognizer::SpeechRecognizer(const RecognizerConfig& config) : phones_(config.phones) {
   // Allphone settings after the CMU Sphinx phoneme recognition notes: wide beams, lw 2.
   if (phones_)
-    config_.reset(cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-allphone", phone_lm.c_str(), "-dict",
-                              dict.c_str(), "-beam", "1e-20", "-pbeam", "1e-20", "-lw", "2.0",
-                              static_cast<const char*>(nullptr)));
+    decoder_ = std::make_unique<PocketSphinxDecoder>(
+        config, std::vector<std::string>{"-allphone", config.phone_model(), "-beam", "1e-20", "-pbeam", "1e-20", "-lw", "2.0"});
   else
-    config_.reset(cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", hmm.c_str(), "-lm", lm.c_str(), "-dict",
-                              dict.c_str(), static_cast<const char*>(nullptr)));
-  if (!config_) throw Error("pocketsphinx refused its configuration: " + last_error);
-  decoder_.reset(ps_init(config_.get()));
-  if (!decoder_)
-    throw Error("pocketsphinx could not load the model in '" + config.model_dir + "'" +
-                (last_error.empty() ? "" : ": " + last_error));
+    decoder_ = std::make_unique<PocketSphinxDecoder>(config, std::vector<std::string>{"-lm", config.language_model()});
 }
 
 SpeechRecognizer::~SpeechRecognizer() = default;
@@ -109,26 +59,9 @@ SpeechRecognizer& SpeechRecognizer::operator=(SpeechRecognizer&&) noexcept = def
 
 std::string SpeechRecognizer::transcribe(const Waveform& wave) {
   if (!decoder_) throw Error("transcribe() on a moved-from SpeechRecognizer");
-  if (wave.rate <= 0) throw InvalidArgument("transcribe: sample rate must be positive, got " + std::to_string(wave.rate));
-  for (std::size_t i = 0; i < wave.samples.size(); ++i)
-    if (!std::isfinite(wave.samples[i]))
-      throw InvalidArgument("transcribe: non-finite sample (NaN or Inf) at " + std::to_string(i));
-  if (wave.samples.empty()) return "";
-
-  const Waveform w = resample(wave, kRate);
-  std::vector<int16_t> pcm(w.samples.size());
-  std::transform(w.samples.begin(), w.samples.end(), pcm.begin(), [](float x) {
-    return static_cast<int16_t>(std::lround(std::clamp(x, -1.0f, 1.0f) * 32767.0f));
-  });
-
-  ps_decoder_t* ps = decoder_.get();
-  last_error.clear();
-  if (ps_start_utt(ps) < 0) throw Error("pocketsphinx could not start an utterance: " + last_error);
-  // full_utt: the whole utterance at once lets cepstral mean normalisation use all of it.
-  const bool processed = ps_process_raw(ps, pcm.data(), pcm.size(), FALSE, TRUE) >= 0;
-  if (ps_end_utt(ps) < 0 || !processed) throw Error("pocketsphinx failed to decode: " + last_error);
+  if (!decoder_->decode(wave)) return "";
   int32 score = 0;  // not used: a real pointer spares relying on each search's null check
-  const char* hyp = ps_get_hyp(ps, &score);
+  const char* hyp = ps_get_hyp(decoder_->get(), &score);
   if (!hyp) return "";
   std::vector<std::string> words = normalize_words(hyp);
   if (phones_)  // silence and the noise fillers (+NSN+, +SPN+) are not phones

@@ -9,10 +9,9 @@
 
 #include "audio/waveform.hpp"
 
-struct ps_decoder_s;  // pocketsphinx's ps_decoder_t
-struct cmd_ln_s;      // sphinxbase's cmd_ln_t
-
 namespace dubkit {
+
+class PocketSphinxDecoder;  // voice/pocketsphinx_decoder.hpp
 
 // Where Debian's pocketsphinx-en-us puts its model.
 inline constexpr const char* kDefaultRecognizerModelDir = "/usr/share/pocketsphinx/model/en-us";
@@ -65,15 +64,7 @@ class SpeechRecognizer {
   std::string transcribe(const Waveform& wave);
 
  private:
-  struct FreeConfig {
-    void operator()(cmd_ln_s* c) const;
-  };
-  struct FreeDecoder {
-    void operator()(ps_decoder_s* d) const;
-  };
-  // Declared first, so destroyed after the decoder that was made from it.
-  std::unique_ptr<cmd_ln_s, FreeConfig> config_;
-  std::unique_ptr<ps_decoder_s, FreeDecoder> decoder_;
+  std::unique_ptr<PocketSphinxDecoder> decoder_;
   bool phones_ = false;
 };
 

@@ -108,10 +108,16 @@ double embedding_similarity(const torch::Tensor& a, const torch::Tensor& b) {
 
 AveragedEmbedding average_embedding(SpeakerEncoder& encoder, const std::vector<std::string>& files, const EmbedOptions& opts) {
   if (files.empty()) throw InvalidArgument("no audio files to average a voice over");
+  std::vector<VoiceEmbedding> each;
+  for (const std::string& f : files) each.push_back(embed_file(encoder, f, opts));
+  return average_embedding(each);
+}
+
+AveragedEmbedding average_embedding(const std::vector<VoiceEmbedding>& embeddings) {
+  if (embeddings.empty()) throw InvalidArgument("no embeddings to average a voice over");
   AveragedEmbedding out;
   torch::Tensor sum;
-  for (const std::string& f : files) {
-    const VoiceEmbedding e = embed_file(encoder, f, opts);
+  for (const VoiceEmbedding& e : embeddings) {
     sum = sum.defined() ? sum + e.embedding * e.speech_seconds : e.embedding * e.speech_seconds;
     out.speech_seconds += e.speech_seconds;
   }

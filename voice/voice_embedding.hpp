@@ -54,6 +54,8 @@ struct AveragedEmbedding {
 };
 AveragedEmbedding average_embedding(SpeakerEncoder& encoder, const std::vector<std::string>& files,
                                     const EmbedOptions& opts = {});
+// The same for embeddings already made (throws InvalidArgument for none).
+AveragedEmbedding average_embedding(const std::vector<VoiceEmbedding>& embeddings);
 
 // Cosine similarity of two embeddings.
 double embedding_similarity(const torch::Tensor& a, const torch::Tensor& b);

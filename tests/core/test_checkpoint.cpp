@@ -92,8 +92,9 @@ using ZipPtr = std::unique_ptr<zip_t, ZipDiscard>;
 
 using Entries = std::vector<std::pair<std::string, std::string>>;
 
-// Writes `entries` uncompressed, as torch.save does, into a zip file; returns its path.
-std::string write_zip(const std::string& filename, const Entries& entries) {
+// Writes `entries` uncompressed, as torch.save does (or deflated), into a zip file; returns its
+// path.
+std::string write_zip(const std::string& filename, const Entries& entries, zip_int32_t method = ZIP_CM_STORE) {
   const std::string path = (scratch_dir() / filename).string();
   int code = 0;
   ZipPtr za(zip_open(path.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &code));
@@ -104,8 +105,7 @@ std::string write_zip(const std::string& filename, const Entries& entries) {
     const zip_int64_t index = zip_file_add(za.get(), name.c_str(), src, ZIP_FL_OVERWRITE);
     if (index < 0) zip_source_free(src);
     REQUIRE(index >= 0);
-    REQUIRE(zip_set_file_compression(za.get(), static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) ==
-            0);
+    REQUIRE(zip_set_file_compression(za.get(), static_cast<zip_uint64_t>(index), method, 0) == 0);
   }
   REQUIRE(zip_close(za.get()) == 0);
   za.release();  // zip_close freed it
@@ -363,6 +363,24 @@ TEST_CASE("checkpoint: a header claiming a huge entry is refused without allocat
   } catch (const FormatError& e) {
     CHECK_THAT(e.what(), Catch::Contains("huge.pt") && Catch::Contains("claims"));
   }
+}
+
+// Issue 22, item 16: a 1 MB .pt grew to 2.3 GB (each entry was capped at 4 GiB, the total not).
+TEST_CASE("issue 22 item 16: a zip bomb is refused before it is inflated", "[checkpoint][issue22]") {
+  const int n = 8 << 20;  // 32 MiB of zeros: deflated to about 32 KiB
+  const std::string bomb = write_zip("bomb.pt", {{"archive/data.pkl", one_tensor_pickle(n, 0, {n}, {1})},
+                                                 {"archive/data/0", std::string(static_cast<std::size_t>(n) * 4, '\0')}},
+                                     ZIP_CM_DEFLATE);
+  REQUIRE(std::filesystem::file_size(bomb) < (1u << 20));
+  CHECK_THAT(error_of<FormatError>(bomb),
+             Catch::Contains("bomb.pt") && Catch::Contains("times the archive's") && Catch::Contains("zip bomb"));
+  // Deflated entries of an ordinary size still load.
+  const std::string small = write_zip("deflated.pt", {{"archive/data.pkl", one_tensor_pickle(12, 0, {12}, {1})},
+                                                      {"archive/data/0", raw_bytes(iota_floats(12))}},
+                                      ZIP_CM_DEFLATE);
+  const TensorDict d = dubkit::load_torch_checkpoint(small);
+  REQUIRE(d.size() == 1);
+  CHECK(bytes_of(d.items()[0].second) == raw_bytes(iota_floats(12)));
 }
 
 TEST_CASE("checkpoint: hostile or malformed pickles are refused", "[checkpoint]") {

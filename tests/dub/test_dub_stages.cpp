@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "dub/dub_stages.hpp"
 #include "lipsync/tiny_media.hpp"
+#include "provenance/crypto.hpp"
 #include "support.hpp"
 #include "sync/sync_judge.hpp"
 
@@ -66,6 +67,9 @@ double rms(const Waveform& w, double from, double to) {
   return n ? std::sqrt(s / n) : 0.0;
 }
 
+// The seal a job gets from its render gate (RenderGate::seal), under a test secret.
+std::string test_seal(const std::string& m) { return hmac_sha256_hex("test studio secret", m); }
+
 }  // namespace
 
 TEST_CASE("dub plan: every line fitted to its slot; what cannot fit is refused before any audio", "[dub][stages]") {
@@ -92,7 +96,7 @@ TEST_CASE("dub synthesis: lines at their cues on the timeline, kept for a resume
   Clip& c = clip();
   DubOptions o = c.options("synth", kTwoLines);
   DubPlan p = plan_dub(o, c.tts, c.speaker, "en");
-  const LineVoice voice{c.speaker, "en", "sig", 7};
+  const LineVoice voice{c.speaker, "en", "sig", 7, test_seal};
   const std::string work = o.work();
   const Waveform dialogue = synthesize_lines(p, o, voice, c.tts, *c.vocoder, work);
   CHECK(dialogue.rate == 16000);
@@ -117,13 +121,43 @@ TEST_CASE("dub synthesis: lines at their cues on the timeline, kept for a resume
   CHECK(again.lines[0].resumed);
   CHECK(again.lines[1].resumed);
   DubPlan reseeded = plan_dub(o, c.tts, c.speaker, "en");
-  synthesize_lines(reseeded, o, LineVoice{c.speaker, "en", "sig", 8}, c.tts, *c.vocoder, work);
+  synthesize_lines(reseeded, o, LineVoice{c.speaker, "en", "sig", 8, test_seal}, c.tts, *c.vocoder, work);
   CHECK_FALSE(reseeded.lines[0].resumed);  // the seed is part of what makes a line
 
   std::ofstream(work + "/mine.txt") << "a user's file";
   clear_dub_work(work);
   CHECK_FALSE(fs::exists(work + "/lines"));
   CHECK(fs::exists(work + "/mine.txt"));
+}
+
+// Issue 22, item 8: a line's WAV replaced in the work directory before --resume was dubbed into
+// an output that verified under the performer's consent, with another voice in it.
+TEST_CASE("issue 22 item 8: a swapped work file is made anew on resume, never dubbed", "[dub][stages][issue22]") {
+  Clip& c = clip();
+  DubOptions o = c.options("swapped", kTwoLines);
+  DubPlan p = plan_dub(o, c.tts, c.speaker, "en");
+  const LineVoice voice{c.speaker, "en", "sig", 7, test_seal};
+  const std::string work = o.work();
+  synthesize_lines(p, o, voice, c.tts, *c.vocoder, work);
+  const std::string line = work + "/lines/0001.wav", mine = read_small_file(work + "/lines/0001.key", 256, "key");
+  const Waveform made = read_mono(line);
+  // Another voice of the same length, and the key file's hash line rewritten for it: without
+  // the studio's secret its seal cannot be made.
+  write_audio(line, test::test_tone(16000, made.seconds(), 300.0));
+  std::ofstream(work + "/lines/0001.key") << mine.substr(0, 65) << sha256_file_hex(line) << "\n";
+  o.resume = true;
+  DubPlan again = plan_dub(o, c.tts, c.speaker, "en");
+  synthesize_lines(again, o, voice, c.tts, *c.vocoder, work);
+  CHECK_FALSE(again.lines[0].resumed);
+  CHECK(again.lines[1].resumed);
+  CHECK(read_mono(line).samples == made.samples);  // the line is the voice's again
+  CHECK(read_small_file(work + "/lines/0001.key", 256, "key") == mine);
+  // A seal under another secret does not open the work files either.
+  DubPlan other = plan_dub(o, c.tts, c.speaker, "en");
+  const auto stranger = [](const std::string& m) { return hmac_sha256_hex("another studio", m); };
+  synthesize_lines(other, o, LineVoice{c.speaker, "en", "sig", 7, stranger}, c.tts, *c.vocoder, work);
+  CHECK_FALSE(other.lines[0].resumed);
+  CHECK_THROWS_AS(synthesize_lines(other, o, LineVoice{c.speaker, "en", "sig", 7, {}}, c.tts, *c.vocoder, work), InvalidArgument);
 }
 
 TEST_CASE("dub mix: the bed is silence, a background stem or the original ducked", "[dub][stages]") {

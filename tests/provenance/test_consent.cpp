@@ -14,6 +14,7 @@
 #include "provenance/consent_check.hpp"
 #include "support.hpp"
 #include "voice/speaker_encoder.hpp"
+#include "voice/voice_embedding.hpp"
 
 using namespace dubkit;
 namespace fs = std::filesystem;
@@ -26,8 +27,10 @@ BaseVoice flite_voice(const std::string& id) {
   throw InvalidArgument("no base voice " + id);
 }
 
-std::string say_to_file(const std::string& voice, const std::string& text, const std::string& path) {
-  write_audio(path, resample(speak(flite_voice(voice), text, 3).wave, 16000));
+std::string say_to_file(const std::string& voice, const std::string& text, const std::string& path, double silence = 0) {
+  Waveform w = resample(speak(flite_voice(voice), text, 3).wave, 16000);
+  w.samples.resize(w.samples.size() + static_cast<std::size_t>(silence * 16000), 0.0f);
+  write_audio(path, w);
   return path;
 }
 
@@ -42,14 +45,18 @@ struct World {
 
   World() {
     trust.add_key({studio.name, studio.public_key});
-    trust.add_key({witness.name, witness.public_key});
+    trust.add_key({witness.name, witness.public_key}, KeyRole::Witness);
     enrollment = {say_to_file("flite-slt", "The boat left the harbor before the sun came up over the hills.", dir + "/enroll1.wav"),
                   say_to_file("flite-slt", "We walked along the river and talked about the summer.", dir + "/enroll2.wav")};
   }
 
   // A spoken-path record; `reader` voices the statement, `words` replaces its text when given.
+  // Each record's recording is its own (a statement recording enrolls under one record only):
+  // it ends in a silence of its own length.
   std::string record(const std::string& name, const std::string& reader = "flite-slt", const std::string& words = "",
                      std::function<void(ConsentRecord&)> edit = {}) {
+    static int made = 0;
+    ++made;
     ConsentRecord r;
     r.id = "consent-test-" + name;
     r.created = "2026-11-30T10:00:00Z";
@@ -61,11 +68,13 @@ struct World {
     r.languages = {"en", "es"};
     r.territory = {"worldwide"};
     r.valid_from = "2026-01-01";
-    r.valid_until = "2027-12-31";
+    r.valid_until = "2099-12-31";
     r.revocation = "test-revocations/" + name;
-    r.statement = SpokenStatement{"", "basket dinner hammer monkey", name + ".statement.wav", ""};
+    r.statement = SpokenStatement{"", made % 2 ? "basket dinner hammer monkey" : "finger winter marble pencil",
+                                  name + ".statement.wav", ""};
     r.statement->text = consent_statement_text(r);
-    const std::string audio = say_to_file(reader, words.empty() ? r.statement->text : words, dir + "/" + r.statement->audio);
+    const std::string audio =
+        say_to_file(reader, words.empty() ? r.statement->text : words, dir + "/" + r.statement->audio, 0.01 * made);
     r.statement->audio_sha256 = sha256_file_hex(audio);
     if (edit) edit(r);
     sign_consent(r, studio);
@@ -74,10 +83,8 @@ struct World {
     return path;
   }
 
-  VoiceProfile enroll(const std::string& record_path, const std::string& today = "2026-11-30") {
-    ConsentVerifyOptions o;
-    o.today = today;
-    return enroll_consented_voice(record_path, trust, encoder, enrollment, studio, "peter", o);
+  VoiceProfile enroll(const std::string& record_path) {
+    return enroll_consented_voice(record_path, trust, encoder, enrollment, studio, "peter");
   }
 };
 
@@ -121,7 +128,7 @@ TEST_CASE("consent: a valid spoken record enrolls a voice, and each use is re-ch
   // Scope at each use: language, use, dates.
   CHECK(refusal([&] { authorize_voice(p, w.trust, "dubbing", "fr", "2026-11-30"); }).find("language 'fr'") != std::string::npos);
   CHECK(refusal([&] { authorize_voice(p, w.trust, "research", "en", "2026-11-30"); }).find("use 'research'") != std::string::npos);
-  CHECK(refusal([&] { authorize_voice(p, w.trust, "dubbing", "en", "2028-01-01"); }).find("expired") != std::string::npos);
+  CHECK(refusal([&] { authorize_voice(p, w.trust, "dubbing", "en", "2100-01-01"); }).find("expired") != std::string::npos);
   // A profile altered after enrollment (another voice's embedding swapped in) no longer verifies.
   VoiceProfile swapped = p;
   std::reverse(swapped.embedding.begin(), swapped.embedding.end());
@@ -191,9 +198,13 @@ TEST_CASE("consent: enrollment is refused for each failed condition", "[provenan
   }
   CHECK(refusal([&] { w.enroll(untrusted); }).find("not in the trust store") != std::string::npos);
   // Expired, and not yet valid.
-  const std::string valid = w.record("dates");
-  CHECK(refusal([&] { w.enroll(valid, "2028-01-01"); }).find("expired on 2027-12-31") != std::string::npos);
-  CHECK(refusal([&] { w.enroll(valid, "2025-06-01"); }).find("not valid before") != std::string::npos);
+  const std::string expired = w.record("expired", "flite-slt", "", [](ConsentRecord& r) {
+    r.valid_from = "2020-01-01";
+    r.valid_until = "2025-12-31";
+  });
+  CHECK(refusal([&] { w.enroll(expired); }).find("expired on 2025-12-31") != std::string::npos);
+  const std::string early = w.record("early", "flite-slt", "", [](ConsentRecord& r) { r.valid_from = "2090-01-01"; });
+  CHECK(refusal([&] { w.enroll(early); }).find("not valid before") != std::string::npos);
   // The recording swapped for another one.
   const std::string swapped = w.record("swapped");
   fs::copy_file(w.enrollment[0], w.dir + "/swapped.statement.wav", fs::copy_options::overwrite_existing);
@@ -201,6 +212,142 @@ TEST_CASE("consent: enrollment is refused for each failed condition", "[provenan
   // Uses that do not cover a voice.
   const std::string lips = w.record("lips", "flite-slt", "", [](ConsentRecord& r) { r.uses = {"lip-sync"}; });
   CHECK(refusal([&] { w.enroll(lips); }).find("do not cover a voice") != std::string::npos);
+}
+
+// Issue 22, item 1: the performer's recording and another speaker's were averaged into one
+// voice, and the average passed the statement's speaker check.
+TEST_CASE("issue 22 item 1: every enrollment file must be the statement's speaker", "[provenance][consent][issue22]") {
+  World& w = world();
+  const std::string path = w.record("mixed");
+  const std::string other = say_to_file(
+      "flite-awb", "We walked along the river and talked about the summer, then sat by the water until it was dark.",
+      w.dir + "/other.wav");
+  const std::vector<std::string> mixed{w.enrollment[0], other};
+  ConsentVerifyOptions o;
+  o.encoder = &w.encoder;
+  o.enrollment = mixed;
+  const ConsentVerification v = verify_consent(read_consent(path), w.dir, w.trust, o);
+  REQUIRE(v.enrollment_similarities.size() == 2);
+  CHECK(v.enrollment_similarities[0] >= v.speaker_threshold);
+  CHECK(v.enrollment_similarities[1] < v.speaker_threshold);
+  CHECK(v.speaker_similarity == v.enrollment_similarities[1]);
+  // What the old check compared: the statement against the files' average.
+  SpeakerEncoder model = w.encoder.model;
+  const VoiceEmbedding said = embed_file(model, w.dir + "/mixed.statement.wav");
+  std::vector<float> avg = average_embedding(model, mixed).embedding;
+  INFO("statement vs the average: " << embedding_similarity(said.embedding, torch::from_blob(avg.data(), {static_cast<long>(avg.size())}))
+                                    << ", threshold " << v.speaker_threshold);
+  const std::string why = refusal([&] { enroll_consented_voice(path, w.trust, w.encoder, mixed, w.studio, "mixed"); });
+  CHECK(why.find("another speaker in other.wav") != std::string::npos);
+  CHECK_NOTHROW(w.enroll(path));
+}
+
+// Issue 22, item 2: a statement whose challenge words were missing, or other words, passed on
+// its sentence-level word error rate.
+TEST_CASE("issue 22 item 2: each challenge word must be heard where the statement puts it", "[provenance][consent][issue22]") {
+  World& w = world();
+  const std::string text = consent_statement_text(read_consent(w.record("said")));
+  const std::string lead = text.substr(0, text.find("are ") + 3);
+  for (const std::string& spoken : {lead + ".", lead + " apple, river, yellow, window."}) {
+    INFO(spoken);
+    const std::string path = w.record("unsaid", "flite-slt", spoken);
+    ConsentVerifyOptions o;
+    const ConsentVerification v = verify_consent(read_consent(path), w.dir, w.trust, o);
+    INFO(v.failures() << " heard: " << v.heard);
+    if (spoken == lead + ".") CHECK(v.word_error_rate <= o.max_word_error_rate);  // what used to let it through
+    REQUIRE(v.checks.size() == 5);  // signature, validity, revocation, statement, challenge
+    CHECK(v.checks[4].name == "challenge");
+    CHECK_FALSE(v.checks[4].passed);
+    CHECK(refusal([&] { w.enroll(path); }).find("challenge: ") != std::string::npos);
+  }
+  // Said as the record says, every word is heard and reported with its score.
+  const ConsentVerification v = verify_consent(read_consent(w.record("said")), w.dir, w.trust);
+  INFO(v.failures());
+  CHECK(v.passed());
+  REQUIRE(v.challenge_words.size() == 4);
+  for (const SpottedWord& s : v.challenge_words) CHECK(s.score >= ConsentVerifyOptions().min_challenge_score);
+  // The sample's recorded statement (heard at a word error rate of 0.241) passes, each word with
+  // a margin of at least 1 nat per frame over every other challenge word.
+  TrustStore demo(test::temp_dir("demo-trust"));
+  demo.add_key(read_public_key(std::string(DUBKIT_SAMPLES_DIR) + "/consent/demo-studio.key.pub"));
+  const ConsentVerification sample = verify_consent(read_consent(std::string(DUBKIT_SAMPLES_DIR) + "/consent/sample-consent.json"),
+                                                    std::string(DUBKIT_SAMPLES_DIR) + "/consent", demo);
+  INFO(sample.failures());
+  CHECK(sample.passed());
+  REQUIRE(sample.challenge_words.size() == 4);
+  for (const SpottedWord& s : sample.challenge_words) {
+    INFO(s.word << " " << s.score << " margin " << s.margin);
+    CHECK(s.margin >= 1.0);
+    CHECK(s.score >= ConsentVerifyOptions().min_challenge_score + 1.0);
+  }
+}
+
+// Issue 22, item 3: a record's statement recording attached to a new record (wider uses, same
+// words) was accepted again.
+TEST_CASE("issue 22 item 3: a statement recording enrolls under one record only", "[provenance][consent][issue22]") {
+  World& w = world();
+  const std::string first = w.record("first");
+  w.enroll(first);
+  CHECK(w.trust.statement_use(read_consent(first).statement->audio_sha256) == "consent-test-first");
+  ConsentRecord r = read_consent(first);
+  r.id = "consent-test-second";
+  r.uses = {"dubbing", "lip-sync", "research"};
+  sign_consent(r, w.studio);
+  write_consent(w.dir + "/second.json", r);
+  CHECK(refusal([&] { w.enroll(w.dir + "/second.json"); }).find("already enrolled a voice under consent consent-test-first") !=
+        std::string::npos);
+  // The store remembers it across loads; the first record still enrolls again.
+  TrustStore reloaded(w.dir + "/trust");
+  CHECK(reloaded.statement_use(r.statement->audio_sha256) == "consent-test-first");
+  CHECK_NOTHROW(w.enroll(first));
+}
+
+// Issue 22, item 4: every key init-key made was trusted for everything, so a studio could make
+// itself a "witness" and attest any voice.
+TEST_CASE("issue 22 item 4: studio and witness keys are trusted separately", "[provenance][consent][issue22]") {
+  World& w = world();
+  const SigningKey own = generate_signing_key("Harbor Sound's second key");
+  w.trust.add_key({own.name, own.public_key});  // what init-key does: a studio key
+  ConsentRecord r = read_consent(w.record("self-attested"));
+  r.statement.reset();
+  r.uses = {"voice-restoration"};
+  r.attestation = Attestation{"A. Nyone", "clinician", "2026-11-29", "Consented in writing.", "", ""};
+  attest_consent(r, own);
+  sign_consent(r, w.studio);
+  write_consent(w.dir + "/self-attested.json", r);
+  CHECK(refusal([&] { w.enroll(w.dir + "/self-attested.json"); }).find("trusted as a studio key, not as a witness") !=
+        std::string::npos);
+  // Trusted as a witness explicitly, the same key attests; verify names both roles.
+  w.trust.add_key({own.name, own.public_key}, KeyRole::Witness);
+  const ConsentVerification v = verify_consent(read_consent(w.dir + "/self-attested.json"), w.dir, w.trust);
+  INFO(v.failures());
+  CHECK(v.passed());
+  CHECK(v.checks[0].detail.find("trusted as a studio key") != std::string::npos);
+  CHECK(v.checks[3].detail.find("trusted as a witness") != std::string::npos);
+  // A witness key signs no records.
+  TrustStore witnesses_only(test::temp_dir("witness-only"));
+  witnesses_only.add_key({w.studio.name, w.studio.public_key}, KeyRole::Witness);
+  const ConsentVerification unsigned_ = verify_consent(read_consent(w.record("witness-signed")), w.dir, witnesses_only);
+  CHECK(unsigned_.checks[0].detail.find("trusts only as a witness") != std::string::npos);
+  CHECK(parse_key_role("witness") == KeyRole::Witness);
+  CHECK_THROWS_AS(parse_key_role("admin"), InvalidArgument);
+}
+
+// Issue 22, item 5: `voice enroll --date` in the past made a signed profile from an expired record.
+TEST_CASE("issue 22 item 5: a voice is enrolled only under consent valid today", "[provenance][consent][issue22]") {
+  World& w = world();
+  const std::string expired = w.record("expired-now", "flite-slt", "", [](ConsentRecord& r) {
+    r.valid_from = "2020-01-01";
+    r.valid_until = "2021-12-31";
+  });
+  ConsentVerifyOptions o;
+  o.today = "2021-06-01";
+  const ConsentVerification then = verify_consent(read_consent(expired), w.dir, w.trust, o);
+  INFO(then.failures());
+  CHECK(then.passed());  // inspecting that day is fine
+  CHECK_THROWS_WITH(enroll_consented_voice(expired, w.trust, w.encoder, w.enrollment, w.studio, "peter", o),
+                    Catch::Contains("only for inspecting"));
+  CHECK(refusal([&] { w.enroll(expired); }).find("expired on 2021-12-31") != std::string::npos);
 }
 
 TEST_CASE("consent: the attested path needs an independent trusted witness", "[provenance][consent]") {
@@ -250,7 +397,7 @@ TEST_CASE("consent records: malformed, hostile and unknown input is refused nami
   CHECK(error_of(replaced("\"Peter Brown\"", "\"" + std::string(5000, 'x') + "\"")).find("longer than") != std::string::npos);
   CHECK(error_of(replaced("\"worldwide\"", "\"Worldwide\"")).find("territory") != std::string::npos);
   CHECK(error_of(replaced("\"lip-sync\"", "\"face-swap\"")).find("face-swap") != std::string::npos);
-  CHECK(error_of(replaced("2027-12-31", "2027-02-30")).find("valid_until") != std::string::npos);
+  CHECK(error_of(replaced("2099-12-31", "2099-02-30")).find("valid_until") != std::string::npos);
   CHECK(error_of(replaced("\"es\"", "\"Spanish\"")).find("ISO 639") != std::string::npos);
   CHECK(error_of(replaced("\"path\": \"spoken\"", "\"path\": \"typed\"")).find("path") != std::string::npos);
   std::string many = "[";

@@ -195,7 +195,8 @@ TEST_CASE("manifest: other files are 'missing', never valid; hostile manifests a
 }
 
 TEST_CASE("render log: hash chain, payload lookup, and edits detected", "[provenance][render-log]") {
-  const std::string log = keys().dir + "/log/render.jsonl";
+  const Keys& k = keys();
+  const std::string log = k.dir + "/log/render.jsonl";
   for (int i = 0; i < 3; ++i) {
     RenderLogEntry e;
     e.user = "tester";
@@ -203,12 +204,13 @@ TEST_CASE("render log: hash chain, payload lookup, and edits detected", "[proven
     e.consent_id = "consent-" + std::to_string(i);
     e.outputs = {{"line" + std::to_string(i) + ".wav", std::string(64, 'a')}};
     e.watermark_payloads = {0x1000u + static_cast<std::uint32_t>(i)};
-    CHECK(append_render_log(log, e).seq == i + 1);
+    CHECK(append_render_log(log, e, k.key).seq == i + 1);
   }
-  const RenderLogCheck ok = verify_render_log(log);
+  const RenderLogCheck ok = verify_render_log(log, k.trust);
+  INFO(ok.problem);
   CHECK(ok.intact);
   CHECK(ok.entries == 3);
-  const auto found = find_payload(log, 0x1001u);
+  const auto found = find_payload(log, 0x1001u, k.trust);
   REQUIRE(found.size() == 1);
   CHECK(found[0].consent_id == "consent-1");
 
@@ -216,11 +218,77 @@ TEST_CASE("render log: hash chain, payload lookup, and edits detected", "[proven
   std::string edited = text;
   edited.replace(edited.find("consent-1"), 9, "consent-9");
   std::ofstream(log, std::ios::binary) << edited;
-  CHECK(verify_render_log(log).first_bad_line == 2);
+  CHECK(verify_render_log(log, k.trust).first_bad_line == 2);
   // Removing an entry breaks the chain where it was.
   const std::size_t first_end = text.find('\n') + 1, second_end = text.find('\n', first_end) + 1;
   std::ofstream(log, std::ios::binary) << text.substr(0, first_end) + text.substr(second_end);
-  const RenderLogCheck cut = verify_render_log(log);
+  const RenderLogCheck cut = verify_render_log(log, k.trust);
   CHECK_FALSE(cut.intact);
   CHECK(cut.first_bad_line == 2);
+}
+
+// Issue 22, item 12: deleting the last lines, editing a line and recomputing every later hash,
+// or appending a forged entry (which then resolved a watermark to another consent) all gave
+// "chain intact".
+TEST_CASE("issue 22 item 12: the render log is signed, entry by entry and at its head", "[provenance][render-log][issue22]") {
+  const Keys& k = keys();
+  const std::string log = k.dir + "/log12/render.jsonl";
+  RenderLogEntry e;
+  e.user = "tester";
+  e.action = "say";
+  for (int i = 0; i < 3; ++i) {
+    e.consent_id = "consent-" + std::to_string(i);
+    e.watermark_payloads = {0x2000u + static_cast<std::uint32_t>(i)};
+    append_render_log(log, e, k.key);
+  }
+  REQUIRE(verify_render_log(log, k.trust).intact);
+  const std::string text = test::slurp(log), head = test::slurp(render_log_head_path(log));
+  auto restore = [&] {
+    std::ofstream(log, std::ios::binary) << text;
+    std::ofstream(render_log_head_path(log), std::ios::binary) << head;
+  };
+
+  // The last line deleted: shorter than the signed head.
+  std::ofstream(log, std::ios::binary) << text.substr(0, text.rfind('\n', text.size() - 2) + 1);
+  const RenderLogCheck cut = verify_render_log(log, k.trust);
+  CHECK_FALSE(cut.intact);
+  CHECK(cut.problem.find("truncated: the signed head names entry 3 but the log ends at entry 2") != std::string::npos);
+
+  // An entry edited with its hash and every later one recomputed (by appending them again with a
+  // key of the forger's own): the signatures do not hold under the trust store.
+  restore();
+  const SigningKey forger = generate_signing_key("forger");
+  const std::string forged_log = k.dir + "/log12/forged.jsonl";
+  for (int i = 0; i < 3; ++i) {
+    e.consent_id = i == 1 ? "consent-forged" : "consent-" + std::to_string(i);
+    e.watermark_payloads = {0x2000u + static_cast<std::uint32_t>(i)};
+    append_render_log(forged_log, e, forger);
+  }
+  const RenderLogCheck rehashed = verify_render_log(forged_log, k.trust);
+  CHECK_FALSE(rehashed.intact);
+  CHECK(rehashed.first_bad_line == 1);
+  CHECK(rehashed.problem.find("not signed by a trusted studio key") != std::string::npos);
+
+  // A forged entry appended for a payload of entry 2: verify ignores it when resolving the mark,
+  // and the log reports it.
+  std::string forged_line = test::slurp(forged_log);
+  forged_line = forged_line.substr(forged_line.find('\n') + 1);
+  forged_line = forged_line.substr(0, forged_line.find('\n') + 1);
+  std::ofstream(log, std::ios::binary | std::ios::app) << forged_line;
+  const auto resolved = find_payload(log, 0x2001u, k.trust);
+  REQUIRE(resolved.size() == 1);
+  CHECK(resolved[0].consent_id == "consent-1");
+  CHECK_FALSE(verify_render_log(log, k.trust).intact);
+
+  // A log without its head, or with a head its key did not sign, is not intact either.
+  restore();
+  fs::remove(render_log_head_path(log));
+  CHECK(verify_render_log(log, k.trust).problem.find("no signed head") != std::string::npos);
+  restore();
+  std::string bad_head = head;
+  bad_head.replace(bad_head.find("\"seq\":3"), 7, "\"seq\":2");
+  std::ofstream(render_log_head_path(log), std::ios::binary) << bad_head;
+  CHECK(verify_render_log(log, k.trust).problem.find("not signed by a trusted studio key") != std::string::npos);
+  restore();
+  CHECK(verify_render_log(log, k.trust).intact);
 }

@@ -349,7 +349,7 @@ TEST_CASE("consent, enroll, say, verify: the safeguards end to end", "[e2e][synt
   const Result verified = run_dubkit({"consent", "verify", s.consent, "--trust", s.trust, "--audio", kSample, "--json"});
   INFO(verified.out << verified.err);
   REQUIRE(verified.code == 0);
-  CHECK(nlohmann::json::parse(verified.out)["checks"].size() == 5);
+  CHECK(nlohmann::json::parse(verified.out)["checks"].size() == 6);
   const Result expired = run_dubkit({"consent", "verify", s.consent, "--trust", s.trust, "--date", "2100-01-01"});
   CHECK(expired.code == 1);
   CHECK(expired.out.find("expired on 2099-12-31") != std::string::npos);
@@ -357,6 +357,12 @@ TEST_CASE("consent, enroll, say, verify: the safeguards end to end", "[e2e][synt
   const Result no_consent = run_dubkit(s.with_keys({"voice", "enroll", "--audio", kSample, "-o", s.profile}));
   CHECK(no_consent.code == 2);
   CHECK(no_consent.err.find("--consent") != std::string::npos);
+  // Issue 22, item 5: enrollment with a date in the past made a voice from an expired record.
+  const Result dated = run_dubkit(
+      s.with_keys({"voice", "enroll", "--audio", kSample, "--consent", s.consent, "-o", s.profile, "--date", "2026-01-01"}));
+  CHECK(dated.code == 2);
+  CHECK(dated.err.find("--date") != std::string::npos);
+  CHECK_FALSE(fs::exists(s.profile));
   const Result enrolled = run_dubkit(s.with_keys({"voice", "enroll", "--audio", kSample, "--consent", s.consent, "-o", s.profile, "--json"}));
   REQUIRE(enrolled.code == 0);
   const auto e = nlohmann::json::parse(enrolled.out);
@@ -387,7 +393,7 @@ TEST_CASE("consent, enroll, say, verify: the safeguards end to end", "[e2e][synt
   CHECK(v["manifest"]["disclosures"] == nlohmann::json::parse(R"([{"territory": "worldwide", "kind": "spoken notice", "applied": true}])"));
   CHECK(v["watermark"]["blocks_found"].get<long>() >= std::floor(planned) - 1);
   CHECK(v["watermark"]["consents"] == nlohmann::json::array({e["consent"]}));
-  CHECK(run_dubkit({"log", "verify", "--render-log", s.log}).code == 0);
+  CHECK(run_dubkit({"log", "verify", "--render-log", s.log, "--trust", s.trust}).code == 0);
   // One changed byte in the audio: the manifest says so.
   {
     std::fstream f(wav, std::ios::binary | std::ios::in | std::ios::out);
@@ -472,4 +478,10 @@ TEST_CASE("synth eval on a tiny corpus's held-out speakers", "[e2e][synth]") {
   const Result spanish = run_dubkit({"synth", "eval", "--corpus", dir, "--lang", "es"});
   CHECK(spanish.code == 2);
   CHECK(spanish.err.find("--no-wer") != std::string::npos);
+  // Issue 22, item 7: --keep-audio wrote the corpus speakers' cloned voices saying any held-out
+  // text, unmarked, unsigned and unlogged. Evaluation keeps no audio.
+  const Result kept = run_dubkit({"synth", "eval", "--corpus", dir, "--sentences", "1", "--keep-audio", dir + "/kept"});
+  CHECK(kept.code == 2);
+  CHECK(kept.err.find("--keep-audio") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir + "/kept"));
 }
