@@ -161,7 +161,7 @@ ConsentVerification verify_consent(const ConsentRecord& r, const std::string& re
         files.push_back(embed_file(model, f));
         const double cosine = embedding_similarity(said.embedding, files.back().embedding);
         v.enrollment_similarities.push_back(cosine);
-        const std::string name = fs::path(f).filename().string();
+        const std::string name = to_valid_utf8(fs::path(f).filename().string());
         each += (each.empty() ? "" : ", ") + name + " " + fixed(cosine);
         if (cosine < v.speaker_threshold) strangers += (strangers.empty() ? "" : ", ") + name;
       }
