@@ -86,7 +86,6 @@ class AudioFileWriter {
   AudioFileWriter& operator=(const AudioFileWriter&) = delete;
 
   void write(const float* interleaved, std::size_t frames);  // throws IoError
-  long long frames() const { return frames_; }
   // Closes and renames the file into place. Throws InvalidArgument when nothing was written,
   // IoError.
   void commit();

@@ -128,6 +128,10 @@ class FileLock {
   int fd_;
 };
 
+bool entry_signed(const RenderLogEntry& e, const TrustStore& trust) {
+  return signed_by_trusted(trust, e.key_id, to_json(e, Part::signed_).dump(), e.signature);
+}
+
 }  // namespace
 
 std::string default_render_log() {
@@ -187,7 +191,7 @@ RenderLogCheck verify_render_log(const std::string& path, const TrustStore& trus
       return fail(line_no, "sequence number " + std::to_string(e.seq) + " where " + std::to_string(line_no) + " was due");
     if (e.prev != prev) return fail(line_no, "\"prev\" does not match the previous entry's hash (an entry was removed or changed)");
     if (sha256_hex(to_json(e, Part::hashed).dump()) != e.hash) return fail(line_no, "the entry's hash does not match its content");
-    if (!signed_by_trusted(trust, e.key_id, to_json(e, Part::signed_).dump(), e.signature))
+    if (!entry_signed(e, trust))
       return fail(line_no, "the entry is not signed by a trusted studio key (key " + e.key_id + "): forged or edited");
     prev = e.hash;
     ++c.entries;
@@ -222,8 +226,7 @@ std::vector<RenderLogEntry> find_payload(const std::string& path, std::uint32_t 
   for (const std::string& line : lines_of(path)) {
     RenderLogEntry e = parse_entry(line, ++line_no, path);
     if (std::find(e.watermark_payloads.begin(), e.watermark_payloads.end(), payload) != e.watermark_payloads.end() &&
-        sha256_hex(to_json(e, Part::hashed).dump()) == e.hash &&
-        signed_by_trusted(trust, e.key_id, to_json(e, Part::signed_).dump(), e.signature))
+        sha256_hex(to_json(e, Part::hashed).dump()) == e.hash && entry_signed(e, trust))
       out.push_back(std::move(e));
   }
   return out;

@@ -53,7 +53,6 @@ void register_enroll(CLI::App* voice) {
   struct EnrollOpts : Common {
     std::vector<std::string> audio;
     std::string consent, name, out, key = default_key_path(), trust = TrustStore::default_dir();
-    ConsentVerifyOptions verify;
   };
   auto o = std::make_shared<EnrollOpts>();
   auto* cmd = voice->add_subcommand("enroll", "Make a voice profile (.voice) from recordings of a consenting speaker");
@@ -77,7 +76,7 @@ void register_enroll(CLI::App* voice) {
     const LoadedEncoder enc = load_speaker_encoder(enc_path);
     const std::string name = o->name.empty() ? std::filesystem::path(o->out).stem().string() : o->name;
     TrustStore trust(o->trust);
-    const VoiceProfile p = enroll_consented_voice(o->consent, trust, enc, o->audio, key, name, o->verify);
+    const VoiceProfile p = enroll_consented_voice(o->consent, trust, enc, o->audio, key, name);
     write_voice_profile(o->out, p);
     const ConsentRecord r = parse_consent(p.consent, o->consent);
     if (o->json) {

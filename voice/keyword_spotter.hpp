@@ -54,9 +54,8 @@ class KeywordSpotter {
   std::vector<SpottedWord> spot_in_order(const Waveform& wave, const std::string& anchor, const std::vector<std::string>& words,
                                          const std::vector<std::string>& candidates = {});
 
-  bool in_dictionary(const std::string& word) const;
-
  private:
+  bool in_dictionary(const std::string& word) const;
   std::unique_ptr<PocketSphinxDecoder> decoder_;
 };
 

@@ -83,6 +83,19 @@ struct World {
     return path;
   }
 
+  // An attested-path record for voice restoration (named `name`), attested by `witness` and
+  // signed by the studio.
+  std::string attested(const std::string& name, const SigningKey& witness) {
+    ConsentRecord r = read_consent(record(name));
+    r.statement.reset();
+    r.uses = {"voice-restoration"};
+    r.attestation = Attestation{"Dr. Field", "clinician", "2026-11-29", "The patient consented in writing; speech is no longer possible.", "", ""};
+    attest_consent(r, witness);
+    sign_consent(r, studio);
+    write_consent(dir + "/" + name + ".json", r);
+    return dir + "/" + name + ".json";
+  }
+
   VoiceProfile enroll(const std::string& record_path) {
     return enroll_consented_voice(record_path, trust, encoder, enrollment, studio, "peter");
   }
@@ -308,18 +321,11 @@ TEST_CASE("issue 22 item 4: studio and witness keys are trusted separately", "[p
   World& w = world();
   const SigningKey own = generate_signing_key("Harbor Sound's second key");
   w.trust.add_key({own.name, own.public_key});  // what init-key does: a studio key
-  ConsentRecord r = read_consent(w.record("self-attested"));
-  r.statement.reset();
-  r.uses = {"voice-restoration"};
-  r.attestation = Attestation{"A. Nyone", "clinician", "2026-11-29", "Consented in writing.", "", ""};
-  attest_consent(r, own);
-  sign_consent(r, w.studio);
-  write_consent(w.dir + "/self-attested.json", r);
-  CHECK(refusal([&] { w.enroll(w.dir + "/self-attested.json"); }).find("trusted as a studio key, not as a witness") !=
-        std::string::npos);
+  const std::string self_attested = w.attested("self-attested", own);
+  CHECK(refusal([&] { w.enroll(self_attested); }).find("trusted as a studio key, not as a witness") != std::string::npos);
   // Trusted as a witness explicitly, the same key attests; verify names both roles.
   w.trust.add_key({own.name, own.public_key}, KeyRole::Witness);
-  const ConsentVerification v = verify_consent(read_consent(w.dir + "/self-attested.json"), w.dir, w.trust);
+  const ConsentVerification v = verify_consent(read_consent(self_attested), w.dir, w.trust);
   INFO(v.failures());
   CHECK(v.passed());
   CHECK(v.checks[0].detail.find("trusted as a studio key") != std::string::npos);
@@ -352,16 +358,7 @@ TEST_CASE("issue 22 item 5: a voice is enrolled only under consent valid today",
 
 TEST_CASE("consent: the attested path needs an independent trusted witness", "[provenance][consent]") {
   World& w = world();
-  auto attested = [&](const SigningKey& witness) {
-    ConsentRecord r = read_consent(w.record("attested"));
-    r.statement.reset();
-    r.uses = {"voice-restoration"};
-    r.attestation = Attestation{"Dr. Field", "clinician", "2026-11-29", "The patient consented in writing; speech is no longer possible.", "", ""};
-    attest_consent(r, witness);
-    sign_consent(r, w.studio);
-    write_consent(w.dir + "/attested.json", r);
-    return w.dir + "/attested.json";
-  };
+  auto attested = [&](const SigningKey& witness) { return w.attested("attested", witness); };
   const VoiceProfile p = w.enroll(attested(w.witness));
   CHECK(std::isnan(p.statement_similarity));
   CHECK(authorize_voice(p, w.trust, "voice-restoration", "en", "2026-11-30").consent().attested());
