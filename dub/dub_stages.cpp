@@ -73,8 +73,8 @@ DubMix mix_timeline(const Waveform& dialogue, const DubPlan& plan, const DubOpti
 }
 
 LipSyncVideoReport render_lines(const DubPlan& plan, const DubOptions& o, const std::string& dialogue_wav,
-                                const std::string& mix_wav, const std::string& label, SyncFrames& frames,
-                                const StageProgressFn& progress) {
+                                const std::string& mix_wav, const std::string& label, const FrameMark& mark,
+                                SyncFrames& frames, const StageProgressFn& progress) {
   LipSyncVideoOptions l;
   l.video = o.video;
   l.audio = dialogue_wav;
@@ -86,6 +86,7 @@ LipSyncVideoReport render_lines(const DubPlan& plan, const DubOptions& o, const 
   l.silence_gate = o.silence_gate;
   l.composite = o.composite;
   l.label = label;
+  l.mark = mark;
   l.on_frame = [&](const cv::Mat& bgr, const Landmarks* landmarks, double pts) { frames.add(bgr, landmarks, pts); };
   return lipsync_video(l, [&](long done, long total) {
     if (progress) progress(double(done) / std::max(1L, total));

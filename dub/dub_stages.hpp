@@ -81,10 +81,11 @@ DubMix mix_timeline(const Waveform& dialogue, const DubPlan& plan, const DubOpti
 
 // Re-renders the face over each line's speech (± o.margin), muxing `mix_wav`; the mouth is
 // driven by `dialogue_wav`. Every composited frame also goes to `frames` (the sync expert's
-// input). `label`: the on-screen disclosure ("" = none).
+// input). `label`: the on-screen disclosure ("" = none); `mark`: the video mark of each
+// re-rendered frame (empty = none).
 LipSyncVideoReport render_lines(const DubPlan& plan, const DubOptions& o, const std::string& dialogue_wav,
-                                const std::string& mix_wav, const std::string& label, SyncFrames& frames,
-                                const StageProgressFn& progress = {});
+                                const std::string& mix_wav, const std::string& label, const FrameMark& mark,
+                                SyncFrames& frames, const StageProgressFn& progress = {});
 
 // The expert's verdict against the dialogue alone (music would only blur it): overall, per
 // window and per line, into `r` (r.synced). Only for a dub whose frames were re-rendered.

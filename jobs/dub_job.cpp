@@ -122,7 +122,9 @@ DubReport dub_job(const DubJobOptions& o, const std::function<void(const DubProg
     marked.samples.insert(marked.samples.end(), tail.samples.begin(), tail.samples.end());
     r.watermark_payloads = marker.payloads();
     write_audio(dialogue_path, dialogue);
-    write_audio(mix_path, marked);
+    // Float: 16-bit rounding would put noise above the dialogue's band, and an AAC encoder at
+    // 64 kbit/s and 48 kHz spends its bits there, taking the mark with them (docs/WATERMARK.md).
+    write_audio(mix_path, marked, SampleFormat::Float32);
     dialogue = Waveform{};
   }
   r.lines = plan.lines;
@@ -132,8 +134,14 @@ DubReport dub_job(const DubJobOptions& o, const std::function<void(const DubProg
 
   const std::unique_ptr<SyncJudge> judge = load_sync_judge(d.sync_expert);
   SyncFrames sync_frames(*judge);
-  const LipSyncVideoReport lr = render_lines(plan, d, dialogue_path, mix_path, gate.disclose() ? kDubLabel : "", sync_frames,
-                                             clock.progress("lipsync"));
+  VideoMarker frame_marker = gate.video_marker();
+  const FrameMark mark = [&frame_marker](cv::Mat& bgr, const cv::Mat& region, double pts) { frame_marker.mark(bgr, region, pts); };
+  const LipSyncVideoReport lr = render_lines(plan, d, dialogue_path, mix_path, gate.disclose() ? kDubLabel : "", mark,
+                                             sync_frames, clock.progress("lipsync"));
+  // The frames' payloads are the sound's of the same seconds; a second past the sound's blocks adds its own.
+  for (std::uint32_t p : frame_marker.payloads())
+    if (std::find(r.watermark_payloads.begin(), r.watermark_payloads.end(), p) == r.watermark_payloads.end())
+      r.watermark_payloads.push_back(p);
   r.frames_out = lr.frames_out;
   r.frames_changed = lr.frames_changed;
   r.frames_silenced = lr.frames_silenced;

@@ -13,6 +13,7 @@ void LipSyncJobOptions::validate() const {
   if (std::filesystem::path(video.output).extension() != ".mp4")
     throw InvalidArgument("lipsync: output '" + video.output + "' must be an .mp4 (the signed manifest is embedded as a box)");
   if (!video.label.empty()) throw InvalidArgument("lipsync: the disclosure label is the render gate's to draw");
+  if (video.mark) throw InvalidArgument("lipsync: the frames' mark is the render gate's to make");
   if (consent.empty()) throw InvalidArgument("lipsync: --consent is required");
 }
 
@@ -28,13 +29,16 @@ LipSyncJobReport lipsync_job(const LipSyncJobOptions& o, const std::function<voi
   gate.claim(o.video.output);
   LipSyncVideoOptions v = o.video;
   if (gate.disclose()) v.label = kDisclosureLabel;
+  VideoMarker marker = gate.video_marker();
+  v.mark = [&marker](cv::Mat& bgr, const cv::Mat& region, double pts) { marker.mark(bgr, region, pts); };
   LipSyncJobReport r;
   r.video = lipsync_video(v, progress);
   gate.publish(lipsync_manifest(gate.consent(), gate.output_id(), v.output, v.video, v.audio, {v.model},
                                 software_name("lipsync"), changed_region(r.video)),
-               {}, "on-screen label", "lipsync");
+               marker.payloads(), "on-screen label", "lipsync");
   r.output_id = gate.output_id();
   r.consent_id = gate.consent().id;
+  r.watermark_payloads = marker.payloads();
   return r;
 }
 

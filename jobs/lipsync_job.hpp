@@ -26,6 +26,7 @@ struct LipSyncJobOptions {
 struct LipSyncJobReport {
   LipSyncVideoReport video;
   std::string output_id, consent_id;
+  std::vector<std::uint32_t> watermark_payloads;  // of the seconds whose frames carry the mark
 };
 
 // Throws ConsentRefused before any work, InvalidArgument, what lipsync_video and the signing

@@ -96,6 +96,8 @@ std::string RenderGate::seal(const std::string& message) const {
 
 AudioMarker RenderGate::marker(int rate) const { return AudioMarker(key_.watermark, consent_.id, output_id_, rate); }
 
+VideoMarker RenderGate::video_marker() const { return VideoMarker(key_.watermark, consent_.id, output_id_); }
+
 void RenderGate::publish(Manifest m, const std::vector<std::uint32_t>& payloads, const std::string& disclosure_kind,
                          const std::string& action) {
   if (claimed_.empty()) throw InvalidArgument("render gate: output " + output_id_ + " was never claimed");

@@ -6,7 +6,8 @@
 //            studio key read, a fresh output id drawn: a refusal costs no work
 //   claim    the output's path, checked before any work (a UTF-8 file name: the manifest
 //            names it); from here until publish completes, a failure leaves nothing behind
-//   mark     AudioMarker keyed by the studio key, the consent id and the output id
+//   mark     AudioMarker (sound) and VideoMarker (re-rendered frames), keyed by the studio key,
+//            the consent id and the output id
 //   disclose whether the job discloses (the spoken notice, the on-screen label)
 //   publish  the manifest gets the marks' payloads and the disclosure (kind, applied,
 //            territory), is signed and embedded, its sidecar written, the render log appended:
@@ -28,6 +29,7 @@
 #include "provenance/crypto.hpp"
 #include "provenance/manifest.hpp"
 #include "provenance/publish.hpp"
+#include "provenance/video_watermark.hpp"
 
 namespace dubkit {
 
@@ -75,6 +77,8 @@ class RenderGate {
   bool disclose() const { return options_.disclose; }
   // A marker for this output's audio at `rate` Hz.
   AudioMarker marker(int rate) const;
+  // A marker for this output's re-rendered frames: second k carries the payload of the audio's block k.
+  VideoMarker video_marker() const;
   // A keyed hash (HMAC-SHA-256 under the studio's secret) of `message`, for the job's work files:
   // a file swapped between a run and its resume fails its seal (issue 22, item 8).
   std::string seal(const std::string& message) const;

@@ -22,6 +22,7 @@ void CompositeStage::operator()(PendingFrame& p) {
       tally_.changed_box |= cv::boundingRect(mask);
       if (tally_.first_changed < 0) tally_.first_changed = tally_.frames;
       tally_.last_changed = tally_.frames;
+      if (mark_) mark_(p.frame, mask, p.pts);
     }
   }
   ++tally_.frames;

@@ -3,8 +3,9 @@
 //
 // For a frame to re-render, the silence gate's closed mouth is mixed over the generated one
 // (at the face's own resolution, by the frame's silence weight), then the crop is pasted back
-// (compositor.hpp). A frame counts as changed when the pasted region is not empty. Then the
-// caller's `on_frame` sees the frame, and the disclosure label is drawn on it.
+// (compositor.hpp). A frame counts as changed when the pasted region is not empty; the caller's
+// `mark` then gets the frame and the region. Then the caller's `on_frame` sees the frame, and
+// the disclosure label is drawn on it.
 #pragma once
 
 #include <functional>
@@ -30,10 +31,11 @@ struct CompositeTally {
 // Fed the frames in output order; not thread-safe.
 class CompositeStage {
  public:
-  // `on_frame`: as LipSyncVideoOptions::on_frame (may be empty). `label`: "" = none.
+  // `on_frame`, `mark`: as LipSyncVideoOptions's (may be empty). `label`: "" = none.
   CompositeStage(const CompositeOptions& composite,
-                 std::function<void(const cv::Mat& bgr, const Landmarks* landmarks, double pts)> on_frame, std::string label)
-      : composite_(composite), on_frame_(std::move(on_frame)), label_(std::move(label)) {}
+                 std::function<void(const cv::Mat& bgr, const Landmarks* landmarks, double pts)> on_frame, FrameMark mark,
+                 std::string label)
+      : composite_(composite), on_frame_(std::move(on_frame)), mark_(std::move(mark)), label_(std::move(label)) {}
 
   // Writes into p.frame (and p.crop, p.alignment); throws what the compositor and on_frame throw.
   void operator()(PendingFrame& p);
@@ -42,6 +44,7 @@ class CompositeStage {
  private:
   const CompositeOptions composite_;
   const std::function<void(const cv::Mat&, const Landmarks*, double)> on_frame_;
+  const FrameMark mark_;
   const std::string label_;
   CompositeTally tally_;
 };

@@ -24,6 +24,8 @@
 // Thread safety: a pure function; call it from several threads on different frames.
 #pragma once
 
+#include <functional>
+
 #include <opencv2/core.hpp>
 
 #include "faces/alignment.hpp"
@@ -44,6 +46,10 @@ struct CompositeOptions {
 // `generated`: CV_8UC3 crop of a.size x a.size. `landmarks`: the face in frame pixels.
 cv::Mat composite_face(cv::Mat& frame, const cv::Mat& generated, const FaceAlignment& a, const Landmarks& landmarks,
                        const CompositeOptions& opts = {});
+
+// Something done to a frame just composited, inside the region composite_face returned: the
+// frame (written in place), that mask, the frame's time in seconds.
+using FrameMark = std::function<void(cv::Mat& bgr, const cv::Mat& region, double pts)>;
 
 // The region polygon alone (frame pixels), for previews and tests.
 std::vector<cv::Point> mouth_region(const FaceAlignment& a, const Landmarks& landmarks, const CompositeOptions& opts,

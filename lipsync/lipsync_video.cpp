@@ -35,12 +35,13 @@ Waveform with_silence_to(Waveform wave, double seconds) {
   return wave;
 }
 
-// The output's codec settings: the caller's, in the input's time base (its timing is kept
-// exactly), the caller's metadata merged over the input's.
+// The output's codec settings: the caller's, in the input's time base and frame rate (its timing
+// is kept exactly), the caller's metadata merged over the input's.
 VideoWriterOptions encode_options(const VideoWriterOptions& requested, const VideoInfo& info) {
   VideoWriterOptions enc = requested;
   enc.time_base_num = info.time_base_num;
   enc.time_base_den = info.time_base_den;
+  if (info.fps > 0) enc.fps = info.fps;
   std::map<std::string, std::string> metadata = info.metadata;
   for (const auto& [k, v] : requested.metadata) metadata[k] = v;
   enc.metadata = metadata;
@@ -102,7 +103,7 @@ LipSyncVideoReport lipsync_video(const LipSyncVideoOptions& o, const std::functi
   // The stages, on three threads: this one decodes and tracks, the generator runs on batches
   // on the next, compositing and encoding on the third (so one LibTorch thread serves 2 cores
   // best). Each queue holds one batch. Stage times are each thread's own; they overlap.
-  CompositeStage composite(o.composite, o.on_frame, o.label);
+  CompositeStage composite(o.composite, o.on_frame, o.mark, o.label);
   double encode_s = 0;
   WorkerStage<PendingFrame> encoder(
       [&](PendingFrame& p) {

@@ -68,6 +68,11 @@ struct LipSyncVideoOptions {
   // is not tracked) and its time. E.g. to gather the sync expert's input without decoding the
   // output again (sync/sync_score.hpp SyncFrames).
   std::function<void(const cv::Mat& bgr, const Landmarks* landmarks, double pts)> on_frame;
+  // Called for every frame whose region was pasted, right after the paste (before on_frame and
+  // the label), on the compositing thread, in order: the frame, the region's mask (CV_8UC1,
+  // non-zero where pixels may have changed) and its time. The render gate's video mark
+  // (provenance/video_watermark.hpp) is set here by the jobs; empty = none.
+  FrameMark mark;
   std::string label;          // on-screen disclosure drawn at the bottom left of every frame; "" = none
   void validate() const;      // throws InvalidArgument naming the flag
 };

@@ -47,7 +47,8 @@ nlohmann::json to_json(const Manifest& m, bool with_signature) {
                                {"c2pa.ingredients", ingredients},
                                {"dubkit.models", models},
                                {"dubkit.consent", {{"id", m.consent_id}, {"path", m.consent_path}, {"key_id", m.consent_key_id}}},
-                               {"dubkit.watermark", {{"scheme", "dubkit-wm-1"}, {"block_seconds", 1}, {"payloads", payloads}}},
+                               // wm-2 (issue 22): QIM step 1.7, a half-second block for a tail, the frames' mark.
+                               {"dubkit.watermark", {{"scheme", "dubkit-wm-2"}, {"block_seconds", 1}, {"payloads", payloads}}},
                                {"dubkit.disclosure", disclosures}};
   if (m.region)
     assertions["dubkit.region"] = {{"frames", {m.region->first_frame, m.region->last_frame}},

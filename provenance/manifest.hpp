@@ -69,7 +69,7 @@ struct Manifest {
   std::vector<ManifestIngredient> ingredients;
   std::vector<ManifestModel> models;
   std::string consent_id, consent_path, consent_key_id;  // consent_path: "spoken" or "attested"
-  std::vector<std::uint32_t> watermark_payloads;          // one per one-second block
+  std::vector<std::uint32_t> watermark_payloads;          // one per block (each second; a half-second tail)
   std::optional<ManifestRegion> region;
   std::vector<ManifestDisclosure> disclosures;
   std::string asset_sha256;       // set by embed_manifest

@@ -18,9 +18,10 @@ AudioMarker::AudioMarker(const WatermarkKey& key, std::string consent_id, std::s
 }
 
 Waveform AudioMarker::mark(std::vector<float> samples) {
-  // embed_watermark marks whole one-second blocks only: a remainder gets no payload.
+  // Whole seconds get a payload each, a remainder of half a second or more one more (the half
+  // block); a shorter remainder none.
   Waveform w{rate_, std::move(samples)};
-  const std::size_t first = payloads_.size(), blocks = w.samples.size() / rate_;
+  const std::size_t first = payloads_.size(), blocks = watermark_block_count(w.samples.size(), rate_);
   if (blocks == 0) return w;
   for (std::size_t b = 0; b < blocks; ++b) payloads_.push_back(watermark_payload(key_, consent_id_, output_id_, first + b));
   const std::vector<std::uint32_t> mine(payloads_.begin() + static_cast<long>(first), payloads_.end());

@@ -21,8 +21,9 @@ class AudioMarker {
   AudioMarker(const WatermarkKey& key, std::string consent_id, std::string output_id, int rate);
   // Appends `piece` (at the marker's rate); returns the marked audio of the blocks it completed.
   Waveform push(const Waveform& piece);
-  // The remainder, shorter than a block: the watermark marks whole seconds only, so it (and an
-  // output shorter than one second) leaves unmarked; the manifest still covers it.
+  // The remainder, shorter than a block: marked with a half-second block when it is half a
+  // second or longer (so is an output of 0.5-1 s); a shorter one leaves unmarked (the manifest
+  // still covers it).
   Waveform finish();
   const std::vector<std::uint32_t>& payloads() const { return payloads_; }
 

@@ -1,7 +1,9 @@
 // The keyed audio watermark every waveform dubkit synthesises carries.
 //
 // CONTRACT (implementation free to choose, but keep these signatures):
-// - A 32-bit payload per one-second block, keyed by a 32-byte secret studio watermark key.
+// - A 32-bit payload per one-second block, keyed by a 32-byte secret studio watermark key; a
+//   tail of 0.5-1 s after the whole seconds (all of a clip of that length) carries one more
+//   payload in a half-second block.
 // - Works on 16 kHz speech-band content; audio at other rates is handled by the functions
 //   (resampled internally), output at the input's rate and length.
 // - Marked vs unmarked SNR >= 35 dB.
@@ -19,6 +21,7 @@
 //   convolutional code (generators 133/171/165 octal), decoded by soft Viterbi.
 // - The embedding holds each block's added error energy 37.5 dB under the block's energy by
 //   water-filling: tiles whose full QIM move would cost most (the loudest) move only part way.
+// - A half-second block has the same 224 tiles with 2 frames per slot, under its own layout.
 // - Detection tries every block start on a 125-sample grid (optionally also time/frequency
 //   scales, WatermarkSearch), weighting tiles by their estimated signal-to-noise ratio. The sync score S = sum of
 //   cos(2 pi (u_i - expected_i)) over the sync tiles (u_i = the tile's fractional lattice position)
@@ -56,6 +59,7 @@ struct WatermarkBlock {
   double start_seconds = 0;               // where the block was found in the audio
   bool found = false;                     // the mark's synchronisation pattern passed the test
   std::uint32_t payload = 0;              // decoded payload (meaningful when found)
+  double seconds = 1;                     // the block's length: 1, or 0.5 for the half block of a tail
   double score = 0;                       // detection statistic (z-score-like, higher = stronger)
   double false_positive_probability = 1;  // chance unmarked audio scores this high at this search
   double time_scale = 1;                  // the search hypothesis that matched: > 1 = audio made faster
@@ -77,11 +81,17 @@ struct WatermarkDetection {
 };
 
 // Embeds the mark into `audio` (any rate >= 8 kHz, mono). Throws InvalidArgument for a bad rate
-// or non-finite samples. Only whole one-second blocks are marked (a shorter tail is returned
-// unchanged); audio under one second comes back unmarked.
+// or non-finite samples. Every whole one-second block is marked (payloads 0..n-1), then a tail of
+// at least half a second gets a half-second block (payload n) at its start; a shorter tail is
+// returned unchanged, so audio under half a second comes back unmarked.
 Waveform embed_watermark(const Waveform& audio, const WatermarkKey& key, const WatermarkPayloads& payloads);
 
-// Searches `audio` (any rate, any length, any alignment) for marked blocks. A block is "found"
+// How many payloads embed_watermark puts in `samples` samples at `rate`: the whole seconds, plus
+// one for a tail of half a second or more.
+std::size_t watermark_block_count(std::size_t samples, int rate);
+
+// Searches `audio` (any rate, any length, any alignment) for marked blocks of both lengths (the
+// half block at the original rate and time scale only). A block is "found"
 // when its false-positive probability (the bound times the tests made in the second of starts
 // around it) is at most `max_false_positive`: so each second of unmarked audio yields a false
 // "found" with probability at most that. Found blocks are taken strongest first, each ruling out
@@ -101,7 +111,8 @@ std::uint32_t watermark_payload(const WatermarkKey& key, const std::string& cons
 // --- Diagnostics (for the null-hypothesis check of the robustness suite) ---
 
 // The detection statistic z of every candidate block start (125-sample grid at 16 kHz) in `audio`
-// under `key`; empty when the audio is shorter than one block. Throws as detect_watermark.
+// under `key`: the whole-block starts, then the half-block starts; empty when the audio is
+// shorter than half a second. Throws as detect_watermark.
 std::vector<double> watermark_candidate_scores(const Waveform& audio, const WatermarkKey& key);
 
 // The upper bound on P(z >= x) for one candidate on audio not marked with the key: exp(-x^2/2)

@@ -61,11 +61,12 @@ FrameIndex consecutive_frames(std::size_t first) {
   return idx;
 }
 
-SlotEnergies slot_energies(const std::vector<GroupEnergies>& frames, const FrameIndex& idx) {
+SlotEnergies slot_energies(const std::vector<GroupEnergies>& frames, const FrameIndex& idx, Shape shape) {
   SlotEnergies out{};
+  const int per_slot = tile_frames(shape);
   for (int slot = 0; slot < kSlots; ++slot)
-    for (int q = 0; q < kTileFrames; ++q) {
-      const GroupEnergies& e = frames[idx[slot * kTileFrames + q]];
+    for (int q = 0; q < per_slot; ++q) {
+      const GroupEnergies& e = frames[idx[slot * per_slot + q]];
       for (int g = 0; g < kGroups; ++g) out[slot][g] += e[g];
     }
   return out;

@@ -94,32 +94,41 @@ double frame_energy(const std::vector<std::complex<float>>& spec) {
   return e;
 }
 
+// One block to mark: where its frames start, its shape and layout, the bits of its tiles.
+struct PlannedBlock {
+  std::size_t first_frame = 0;
+  Shape shape = Shape::whole;
+  const Layout* layout = nullptr;
+  std::array<int, kTiles> bits{};
+};
+
 // One correction pass over the whole signal: analyse, compute each tile's change toward its
 // target, apply it as per-cell gains, add the overlap-added difference to x. `targets` is empty
 // on the first pass, which sets the targets from the unmarked audio (block_targets); later
 // passes correct toward the same targets, since overlap-add blurs each pass's changes.
-void embed_pass(std::vector<float>& x, int blocks, const Layout& layout, const std::vector<std::array<int, kTiles>>& bits,
+void embed_pass(std::vector<float>& x, std::size_t frames, const std::vector<PlannedBlock>& blocks,
                 std::vector<std::array<double, kTiles>>& targets) {
   const bool first_pass = targets.empty();
-  const int frames = blocks * kFramesPerBlock;
   std::vector<std::vector<std::complex<float>>> spec(frames);
   std::vector<GroupEnergies> energies(frames);
-  for (int t = 0; t < frames; ++t) {
-    spec[t] = frame_spectrum(x, static_cast<std::size_t>(t) * kHop);
+  for (std::size_t t = 0; t < frames; ++t) {
+    spec[t] = frame_spectrum(x, t * kHop);
     energies[t] = group_energies(spec[t]);
   }
   // Log-magnitude gain per frame and group.
   std::vector<std::array<float, kGroups>> gain(frames, std::array<float, kGroups>{});
-  for (int b = 0; b < blocks; ++b) {
-    const std::size_t first = static_cast<std::size_t>(b) * kFramesPerBlock;
-    const SlotEnergies se = slot_energies(energies, consecutive_frames(first));
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    const PlannedBlock& block = blocks[b];
+    const std::size_t first = block.first_frame;
+    const int per_slot = tile_frames(block.shape);
+    const SlotEnergies se = slot_energies(energies, consecutive_frames(first), block.shape);
     const auto r = tile_ratios(se);
     const auto e = tile_energies(se);
     if (first_pass) {
       double block_energy = 0;
-      for (int f = 0; f < kFramesPerBlock; ++f) block_energy += frame_energy(spec[first + f]);
+      for (int f = 0; f < block_frames(block.shape); ++f) block_energy += frame_energy(spec[first + f]);
       // Error energy counts twice as well (the interior bins' mirror images).
-      targets.push_back(block_targets(r, e, block_energy / 2, layout, bits[b]));
+      targets.push_back(block_targets(r, e, block_energy / 2, *block.layout, block.bits));
     }
     for (int tile = 0; tile < kTiles; ++tile) {
       const int slot = tile / kBands, band = tile % kBands;
@@ -130,8 +139,8 @@ void embed_pass(std::vector<float>& x, int blocks, const Layout& layout, const s
       const double total = e[tile].a + e[tile].b + 2 * kEnergyFloor;
       const double alpha = 0.5 * c * (e[tile].b + kEnergyFloor) / total;
       const double beta = 0.5 * c * (e[tile].a + kEnergyFloor) / total;
-      for (int q = 0; q < kTileFrames; ++q) {
-        auto& g = gain[first + slot * kTileFrames + q];
+      for (int q = 0; q < per_slot; ++q) {
+        auto& g = gain[first + slot * per_slot + q];
         g[2 * band] = static_cast<float>(alpha);
         g[2 * band + 1] = static_cast<float>(-beta);
       }
@@ -141,7 +150,7 @@ void embed_pass(std::vector<float>& x, int blocks, const Layout& layout, const s
   const auto& w = sqrt_hann();
   std::vector<float> delta(x.size(), 0.0f);
   std::vector<std::complex<float>> d(kFrame / 2 + 1);
-  for (int t = 0; t < frames; ++t) {
+  for (std::size_t t = 0; t < frames; ++t) {
     std::fill(d.begin(), d.end(), std::complex<float>{});
     for (int g = 0; g < kGroups; ++g)
       for (int k = 0; k < kGroupBins; ++k) {
@@ -149,7 +158,7 @@ void embed_pass(std::vector<float>& x, int blocks, const Layout& layout, const s
         d[bin] = (std::exp(gain[t][g]) - 1.0f) * spec[t][bin];
       }
     const std::vector<float> frame = frame_inverse(d.data());
-    const std::size_t pos = static_cast<std::size_t>(t) * kHop;
+    const std::size_t pos = t * kHop;
     for (int i = 0; i < kFrame && pos + i < delta.size(); ++i) delta[pos + i] += frame[i] * w[i];
   }
   for (std::size_t i = 0; i < x.size(); ++i) x[i] += delta[i];
@@ -169,19 +178,30 @@ void limit_distortion(const std::vector<float>& in, std::vector<float>& x) {
   for (std::size_t i = 0; i < in.size(); ++i) x[i] = static_cast<float>(in[i] + scale * (double(x[i]) - in[i]));
 }
 
-std::vector<float> embed16(const std::vector<float>& in, const WatermarkKey& key, const WatermarkPayloads& payloads) {
-  const int blocks = static_cast<int>(in.size() / kBlock);
-  if (blocks == 0) return in;
-  const Layout layout = make_layout(key);
-  std::vector<std::array<int, kTiles>> bits(blocks);
-  for (int b = 0; b < blocks; ++b) bits[b] = block_bits(layout, payloads(static_cast<std::size_t>(b)));
-  // The last block's last frame reaches kHop samples past it: work on a copy long enough.
+// Marks `whole` one-second blocks and, when `half`, a half-second block after them.
+std::vector<float> embed16(const std::vector<float>& in, std::size_t whole, bool half, const WatermarkKey& key,
+                           const WatermarkPayloads& payloads) {
+  if (whole == 0 && !half) return in;
+  const Layout whole_layout = make_layout(key, Shape::whole), half_layout = make_layout(key, Shape::half);
+  std::vector<PlannedBlock> blocks;
+  std::size_t frames = 0;
+  for (std::size_t b = 0; b < whole + (half ? 1 : 0); ++b) {
+    PlannedBlock p;
+    p.first_frame = frames;
+    p.shape = b < whole ? Shape::whole : Shape::half;
+    p.layout = b < whole ? &whole_layout : &half_layout;
+    p.bits = block_bits(*p.layout, payloads(b));
+    frames += static_cast<std::size_t>(block_frames(p.shape));
+    blocks.push_back(p);
+  }
+  // The last block's last frame reaches kHop samples past it, and a resampled tail may be a
+  // sample short: work on a copy long enough.
   std::vector<float> x(in);
-  const std::size_t needed = static_cast<std::size_t>(blocks) * kBlock + kHop;
+  const std::size_t needed = frames * kHop + kHop;
   const std::size_t original = x.size();
   if (x.size() < needed) x.resize(needed, 0.0f);
   std::vector<std::array<double, kTiles>> targets;
-  for (int it = 0; it < kEmbedIterations; ++it) embed_pass(x, blocks, layout, bits, targets);
+  for (int it = 0; it < kEmbedIterations; ++it) embed_pass(x, frames, blocks, targets);
   x.resize(original);
   limit_distortion(in, x);
   return x;
@@ -189,14 +209,24 @@ std::vector<float> embed16(const std::vector<float>& in, const WatermarkKey& key
 
 }  // namespace
 
+std::size_t watermark_block_count(std::size_t samples, int rate) {
+  if (rate <= 0) throw InvalidArgument("watermark: sample rate must be positive");
+  const std::size_t second = static_cast<std::size_t>(rate), whole = samples / second;
+  return whole + (2 * (samples - whole * second) >= second ? 1 : 0);
+}
+
 Waveform embed_watermark(const Waveform& audio, const WatermarkKey& key, const WatermarkPayloads& payloads) {
   check_input(audio, 8000);
   if (!payloads) throw InvalidArgument("watermark: no payload function");
-  if (audio.rate == kRate) return Waveform{kRate, embed16(audio.samples, key, payloads)};
+  // The blocks are counted at the input's rate, so the caller's count (watermark_block_count)
+  // is the one embedded whatever the resampler's rounding.
+  const std::size_t whole = audio.samples.size() / static_cast<std::size_t>(audio.rate);
+  const bool half = watermark_block_count(audio.samples.size(), audio.rate) > whole;
+  if (audio.rate == kRate) return Waveform{kRate, embed16(audio.samples, whole, half, key, payloads)};
   // Other rates: mark a 16 kHz copy and add back only the difference, so content above 8 kHz
   // (and the exact original samples where nothing changed) stay untouched.
   const Waveform low = resample(audio, kRate);
-  Waveform diff{kRate, embed16(low.samples, key, payloads)};
+  Waveform diff{kRate, embed16(low.samples, whole, half, key, payloads)};
   for (std::size_t i = 0; i < diff.samples.size(); ++i) diff.samples[i] -= low.samples[i];
   Waveform back = resample(diff, audio.rate);
   back.samples.resize(audio.samples.size(), 0.0f);

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <numeric>
+#include <string>
 
 #include "core/error.hpp"
 #include "provenance/watermark.hpp"
@@ -24,13 +25,13 @@ void ensure_sodium() {
   if (rc < 0) throw Error("libsodium failed to initialise");
 }
 
-Layout make_layout(const WatermarkKey& key) {
+Layout make_layout(const WatermarkKey& key, Shape shape) {
   ensure_sodium();
-  static const char kDomain[] = "dubkit watermark layout v1";
+  const std::string domain = shape == Shape::whole ? "dubkit watermark layout v1" : "dubkit watermark half-block layout v1";
   unsigned char seed[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, key.bytes.data(), key.bytes.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(kDomain), sizeof kDomain - 1);
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(domain.data()), domain.size());
   crypto_auth_hmacsha256_final(&st, seed);
   // 4 bytes per dither, per permutation draw and per sync bit.
   std::vector<unsigned char> stream(static_cast<std::size_t>(kTiles) * 12);

@@ -16,10 +16,12 @@ namespace dubkit {
 
 namespace {
 
-constexpr int kRate = 16000;
+// The rates the suite runs at: from the telephone band to the highest a delivery format uses.
+constexpr int kMinRate = 8000, kMaxRate = 96000;
 
-void require16k(const Waveform& a, const char* what) {
-  if (a.rate != kRate) throw InvalidArgument(std::string(what) + ": the attacks take 16 kHz audio, got " + std::to_string(a.rate));
+void check_rate(const Waveform& a, const char* what) {
+  if (a.rate < kMinRate || a.rate > kMaxRate)
+    throw InvalidArgument(std::string(what) + ": the attacks take audio at 8-96 kHz, got " + std::to_string(a.rate) + " Hz");
 }
 
 double power(const std::vector<float>& x) {
@@ -85,22 +87,29 @@ WatermarkKey random_key(std::mt19937_64& rng) {
 
 double gaussian_tail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
+Waveform deliver(const Waveform& audio, WatermarkDelivery how) {
+  if (how == WatermarkDelivery::aac128) return lossy_round_trip(audio, LossyCodec::Aac, 128000);
+  Waveform out = audio;  // 16-bit PCM: rounded to steps of 1/32768, clipped
+  for (float& v : out.samples) v = static_cast<float>(std::clamp(std::lround(double(v) * 32768.0), -32768L, 32767L) / 32768.0);
+  return out;
+}
+
 }  // namespace
 
 Waveform attack_resample(const Waveform& audio, int via_rate) {
-  require16k(audio, "resample attack");
-  Waveform out = resample(resample(audio, via_rate), kRate);
+  check_rate(audio, "resample attack");
+  Waveform out = resample(resample(audio, via_rate), audio.rate);
   out.samples.resize(audio.samples.size(), 0.0f);
   return out;
 }
 
 Waveform attack_lossy(const Waveform& audio, bool mp3, int bit_rate) {
-  require16k(audio, "codec attack");
+  check_rate(audio, "codec attack");
   return lossy_round_trip(audio, mp3 ? LossyCodec::Mp3 : LossyCodec::Aac, bit_rate);
 }
 
 Waveform attack_white_noise(const Waveform& audio, double snr_db, std::uint64_t seed) {
-  require16k(audio, "noise attack");
+  check_rate(audio, "noise attack");
   const double sigma = std::sqrt(power(audio.samples) / std::pow(10.0, snr_db / 10));
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> n(0.0, sigma);
@@ -110,7 +119,7 @@ Waveform attack_white_noise(const Waveform& audio, double snr_db, std::uint64_t 
 }
 
 AttackedAudio attack_gain(const Waveform& audio, double db) {
-  require16k(audio, "gain attack");
+  check_rate(audio, "gain attack");
   AttackedAudio a{audio};
   const float g = static_cast<float>(std::pow(10.0, db / 20));
   for (float& v : a.audio.samples) {
@@ -121,23 +130,23 @@ AttackedAudio attack_gain(const Waveform& audio, double db) {
 }
 
 Waveform attack_lowpass(const Waveform& audio, double cutoff_hz) {
-  require16k(audio, "low-pass attack");
+  check_rate(audio, "low-pass attack");
   return butterworth(audio, true, cutoff_hz);
 }
 
 Waveform attack_highpass(const Waveform& audio, double cutoff_hz) {
-  require16k(audio, "high-pass attack");
+  check_rate(audio, "high-pass attack");
   return butterworth(audio, false, cutoff_hz);
 }
 
 AttackedAudio attack_crop(const Waveform& audio, double seconds, std::uint64_t seed) {
-  require16k(audio, "crop attack");
-  const std::size_t len = std::min(audio.samples.size(), static_cast<std::size_t>(seconds * kRate));
+  check_rate(audio, "crop attack");
+  const std::size_t len = std::min(audio.samples.size(), static_cast<std::size_t>(seconds * audio.rate));
   std::mt19937_64 rng(seed);
   const std::size_t start = audio.samples.size() > len ? rng() % (audio.samples.size() - len + 1) : 0;
   AttackedAudio a;
-  a.audio = Waveform{kRate, std::vector<float>(audio.samples.begin() + start, audio.samples.begin() + start + len)};
-  a.offset_seconds = double(start) / kRate;
+  a.audio = Waveform{audio.rate, std::vector<float>(audio.samples.begin() + start, audio.samples.begin() + start + len)};
+  a.offset_seconds = double(start) / audio.rate;
   return a;
 }
 
@@ -172,8 +181,8 @@ Waveform synthetic_music(double seconds, int rate, std::uint64_t seed) {
 }
 
 Waveform attack_mix_music(const Waveform& audio, double music_db, std::uint64_t seed) {
-  require16k(audio, "music attack");
-  Waveform music = synthetic_music(std::max(audio.seconds(), 0.1), kRate, seed);
+  check_rate(audio, "music attack");
+  Waveform music = synthetic_music(std::max(audio.seconds(), 0.1), audio.rate, seed);
   music.samples.resize(audio.samples.size(), 0.0f);
   const double scale = std::sqrt(power(audio.samples) / std::max(power(music.samples), 1e-20) * std::pow(10.0, music_db / 10));
   Waveform out = audio;
@@ -182,27 +191,27 @@ Waveform attack_mix_music(const Waveform& audio, double music_db, std::uint64_t 
 }
 
 AttackedAudio attack_speed(const Waveform& audio, double factor) {
-  require16k(audio, "speed attack");
+  check_rate(audio, "speed attack");
   if (!(factor > 0.25 && factor < 4)) throw InvalidArgument("speed factor outside (0.25, 4)");
-  // Played back `factor` times faster: the same samples taken as a faster rate, brought back to 16 kHz.
-  const int as_rate = static_cast<int>(std::lround(kRate * factor));
+  // Played back `factor` times faster: the same samples taken as a faster rate, brought back.
+  const int as_rate = static_cast<int>(std::lround(audio.rate * factor));
   AttackedAudio a;
-  a.audio = resample(Waveform{as_rate, audio.samples}, kRate);
-  a.time_scale = double(as_rate) / kRate;
+  a.audio = resample(Waveform{as_rate, audio.samples}, audio.rate);
+  a.time_scale = double(as_rate) / audio.rate;
   return a;
 }
 
 AttackedAudio attack_time_stretch(const Waveform& audio, double factor) {
-  require16k(audio, "time-stretch attack");
+  check_rate(audio, "time-stretch attack");
   if (!(factor > 0.25 && factor < 4)) throw InvalidArgument("tempo factor outside (0.25, 4)");
   using RB = RubberBand::RubberBandStretcher;
-  RB rb(kRate, 1, RB::OptionProcessOffline, 1.0 / factor, 1.0);
+  RB rb(static_cast<std::size_t>(audio.rate), 1, RB::OptionProcessOffline, 1.0 / factor, 1.0);
   const float* in[1] = {audio.samples.data()};
   rb.setExpectedInputDuration(audio.samples.size());
   rb.study(in, audio.samples.size(), true);
   rb.process(in, audio.samples.size(), true);
   AttackedAudio a;
-  a.audio.rate = kRate;
+  a.audio.rate = audio.rate;
   for (;;) {
     const int avail = rb.available();
     if (avail < 0) break;  // finished
@@ -222,7 +231,7 @@ std::vector<WatermarkAttack> standard_watermark_attacks() {
   };
   return {
       {"none", plain([](const Waveform& w, std::uint64_t) { return w; })},
-      {"resample 16k-44.1k-16k", plain([](const Waveform& w, std::uint64_t) { return attack_resample(w, 44100); })},
+      {"resample via 44.1 kHz", plain([](const Waveform& w, std::uint64_t) { return attack_resample(w, 44100); })},
       {"MP3 64 kbit/s", plain([](const Waveform& w, std::uint64_t) { return attack_lossy(w, true, 64000); })},
       {"AAC 64 kbit/s", plain([](const Waveform& w, std::uint64_t) { return attack_lossy(w, false, 64000); })},
       {"white noise 20 dB SNR", plain([](const Waveform& w, std::uint64_t s) { return attack_white_noise(w, 20, s); })},
@@ -247,19 +256,20 @@ double NullTail::empirical() const { return tests ? double(exceed) / tests : 0; 
 
 namespace {
 
-// Original blocks wholly inside the attacked audio (20 ms of slack for resampler edges).
-std::set<std::size_t> expected_blocks(const AttackedAudio& a, std::size_t blocks) {
+// Original blocks wholly inside the attacked audio (20 ms of slack for resampler edges). Block k
+// starts at k seconds; all are one second long but a last half block.
+std::set<std::size_t> expected_blocks(const AttackedAudio& a, std::size_t blocks, std::size_t whole) {
   const double first = a.offset_seconds, last = a.offset_seconds + a.audio.seconds() * a.time_scale;
   std::set<std::size_t> expected;
   for (std::size_t k = 0; k < blocks; ++k)
-    if (k + 0.02 >= first && k + 1 <= last + 0.02) expected.insert(k);
+    if (k + 0.02 >= first && k + (k < whole ? 1.0 : 0.5) <= last + 0.02) expected.insert(k);
   return expected;
 }
 
 // Scores one detection of an attacked marked file against its payloads.
 void score_marked(DetectionTally& s, const AttackedAudio& a, const WatermarkDetection& det,
-                  const std::vector<std::uint32_t>& payloads) {
-  const std::set<std::size_t> expected = expected_blocks(a, payloads.size());
+                  const std::vector<std::uint32_t>& payloads, std::size_t whole) {
+  const std::set<std::size_t> expected = expected_blocks(a, payloads.size(), whole);
   std::set<std::size_t> seen;
   for (const auto& b : det.blocks) {
     if (!b.found) continue;
@@ -305,11 +315,21 @@ NullCheck make_null_check(const std::string& condition, const std::vector<double
 
 RobustnessReport evaluate_watermark_robustness(const std::vector<Waveform>& speech, const RobustnessOptions& options) {
   if (speech.empty()) throw InvalidArgument("robustness evaluation needs at least one speech file");
-  const auto attacks = standard_watermark_attacks();
+  if (options.rate < kMinRate || options.rate > kMaxRate)
+    throw InvalidArgument("robustness: --rate must be 8000-96000 Hz, got " + std::to_string(options.rate));
+  std::vector<WatermarkAttack> attacks;
+  for (auto& a : standard_watermark_attacks())
+    if (options.attacks.empty() || std::any_of(options.attacks.begin(), options.attacks.end(), [&](const std::string& part) {
+          return a.name.find(part) != std::string::npos;
+        }))
+      attacks.push_back(std::move(a));
+  if (attacks.empty()) throw InvalidArgument("robustness: no attack's name contains any of the --attacks given");
   const WatermarkSearch wide = WatermarkSearch::wide();
   RobustnessReport report;
   report.files = speech.size();
   report.max_false_positive = options.max_false_positive;
+  report.rate = options.rate;
+  report.delivery = options.delivery;
   for (const auto& at : attacks) {
     AttackScore score;
     score.name = at.name;
@@ -320,12 +340,14 @@ RobustnessReport evaluate_watermark_robustness(const std::vector<Waveform>& spee
   double snr_sum = 0;
   report.snr_min_db = INFINITY;
   for (std::size_t f = 0; f < speech.size(); ++f) {
-    const Waveform clean = speech[f].rate == kRate ? speech[f] : resample(speech[f], kRate);
+    const Waveform clean = speech[f].rate == options.rate ? speech[f] : resample(speech[f], options.rate);
     const WatermarkKey key = random_key(rng);
-    std::vector<std::uint32_t> payloads(clean.samples.size() / kRate);
+    const std::size_t whole = clean.samples.size() / static_cast<std::size_t>(options.rate);
+    std::vector<std::uint32_t> payloads(watermark_block_count(clean.samples.size(), options.rate));
     for (auto& p : payloads) p = static_cast<std::uint32_t>(rng());
     report.marked_blocks += payloads.size();
     const Waveform marked = embed_watermark(clean, key, [&](std::size_t b) { return payloads.at(b); });
+    const Waveform sent = deliver(marked, options.delivery), sent_clean = deliver(clean, options.delivery);
     double err = 0;
     for (std::size_t i = 0; i < clean.samples.size(); ++i) err += std::pow(double(marked.samples[i]) - clean.samples[i], 2);
     const double snr = 10 * std::log10(power(clean.samples) * clean.samples.size() / std::max(err, 1e-30));
@@ -333,14 +355,14 @@ RobustnessReport evaluate_watermark_robustness(const std::vector<Waveform>& spee
     report.snr_min_db = std::min(report.snr_min_db, snr);
     for (std::size_t i = 0; i < attacks.size(); ++i) {
       const std::uint64_t seed = rng();
-      const AttackedAudio a = attacks[i].apply(marked, seed);
+      const AttackedAudio a = attacks[i].apply(sent, seed);
       AttackScore& score = report.attacks[i];
-      score.expected_blocks += expected_blocks(a, payloads.size()).size();
+      score.expected_blocks += expected_blocks(a, payloads.size(), whole).size();
       score.clipped_samples += a.clipped;
-      score_marked(score.plain, a, detect_watermark(a.audio, key, options.max_false_positive), payloads);
-      score_marked(score.scaled, a, detect_watermark(a.audio, key, options.max_false_positive, wide), payloads);
+      score_marked(score.plain, a, detect_watermark(a.audio, key, options.max_false_positive), payloads, whole);
+      score_marked(score.scaled, a, detect_watermark(a.audio, key, options.max_false_positive, wide), payloads, whole);
       // The same attack on the unmarked original: nothing may be found there.
-      const AttackedAudio u = attacks[i].apply(clean, seed);
+      const AttackedAudio u = attacks[i].apply(sent_clean, seed);
       score_unmarked(score.plain, detect_watermark(u.audio, key, options.max_false_positive));
       score_unmarked(score.scaled, detect_watermark(u.audio, key, options.max_false_positive, wide));
     }

@@ -1,7 +1,8 @@
 // The watermark's robustness suite: the attacks the issue lists, as functions of 16 kHz audio,
 // and an evaluation that marks speech, attacks it and detects (docs/WATERMARK.md has the table).
 //
-// Every attack takes and returns mono 16 kHz audio and is deterministic for a given seed.
+// Every attack takes mono audio at 8-96 kHz, returns it at the same rate, and is deterministic
+// for a given seed.
 // Thread safety: all functions are reentrant.
 #pragma once
 
@@ -23,8 +24,8 @@ struct AttackedAudio {
   std::size_t clipped = 0;    // samples clipped at +-1 (gain)
 };
 
-// --- The attacks (16 kHz in, 16 kHz out; InvalidArgument for another rate) ---
-Waveform attack_resample(const Waveform& audio, int via_rate);           // 16k -> via_rate -> 16k (libsoxr)
+// --- The attacks (InvalidArgument for a rate outside 8-96 kHz) ---
+Waveform attack_resample(const Waveform& audio, int via_rate);           // to via_rate and back (libsoxr)
 Waveform attack_lossy(const Waveform& audio, bool mp3, int bit_rate);    // FFmpeg MP3 (libmp3lame) or AAC ("aac")
 Waveform attack_white_noise(const Waveform& audio, double snr_db, std::uint64_t seed);  // SNR vs the whole signal's power
 AttackedAudio attack_gain(const Waveform& audio, double db);             // clipped at +-1, clipped samples counted
@@ -52,6 +53,10 @@ struct WatermarkAttack {
 std::vector<WatermarkAttack> standard_watermark_attacks();
 
 // --- Evaluation ---
+// How a marked output leaves dubkit, before anyone attacks it: 16-bit PCM (say's WAV), or AAC at
+// 128 kbit/s (the sound track of dub's MP4, encoded from float). The unmarked audio goes the same way.
+enum class WatermarkDelivery { pcm16, aac128 };
+
 // Counts for one detector configuration over all files.
 struct DetectionTally {
   std::size_t detected_blocks = 0;   // expected blocks found at the false-positive limit
@@ -91,6 +96,8 @@ struct NullCheck {
 };
 
 struct RobustnessReport {
+  int rate = 16000;  // Hz: the files were marked, attacked and searched at this rate
+  WatermarkDelivery delivery = WatermarkDelivery::pcm16;
   std::size_t files = 0;
   std::size_t marked_blocks = 0;
   double snr_mean_db = 0, snr_min_db = 0;  // marked vs unmarked, over each whole file
@@ -100,15 +107,19 @@ struct RobustnessReport {
 };
 
 struct RobustnessOptions {
+  int rate = 16000;                  // Hz (8000-96000): the rate of the output being measured
+  WatermarkDelivery delivery = WatermarkDelivery::pcm16;
+  std::vector<std::string> attacks;  // only the attacks whose names contain one of these; empty: all
   std::uint64_t seed = 1;
   double max_false_positive = 1e-6;
   int null_keys = 10;  // random keys per file for the null check
   std::function<void(const std::string&)> progress;  // optional: one line per file
 };
 
-// Marks each speech file (16 kHz; others are resampled) with a random key and random payloads,
-// applies every standard attack to the marked and to the unmarked audio, detects, and runs the
-// null check. Throws InvalidArgument when `speech` is empty.
+// Brings each speech file to options.rate (libsoxr), marks it there with a random key and random
+// payloads, delivers it (options.delivery), applies every standard attack (or those options.attacks names) to the marked and to
+// the unmarked audio, detects, and runs the null check. Throws InvalidArgument when `speech` is
+// empty, the rate is outside 8-96 kHz or no attack matches.
 RobustnessReport evaluate_watermark_robustness(const std::vector<Waveform>& speech, const RobustnessOptions& options);
 
 }  // namespace dubkit

@@ -37,11 +37,20 @@ static_assert(kSyncTiles + kCodedBits == kTiles, "every tile has a role");
 constexpr int kSearchPerHop = kHop / kSearchHop;          // 2
 constexpr int kCandidatesPerBlock = kBlock / kSearchHop;  // 128
 
-// QIM step on r = ln(E_A/E_B), natural-log units (1.0 = 4.3 dB between lattice points of one
-// bit). Measured on corpus speech (docs/WATERMARK.md): 0.35 / 0.5 / 0.7 / 1.0 / 1.4 gave MP3
-// detection 0.74 / 0.93 / 1.0 / 1.0 / 1.0 under the same SNR budget; 1.0 keeps per-group gain
-// changes within +-2.2 dB, so quiet tiles are not audibly modulated.
-constexpr double kStep = 1.0;
+// The two block shapes. Every whole second of an output is a long block; a tail of half a
+// second or more after them (all of an output between 0.5 and 1 s long) is a short block: the
+// same 16 slots x 14 bands of tiles, each slot 2 frames instead of 4, under a layout of its own.
+enum class Shape { whole, half };
+constexpr int tile_frames(Shape s) { return s == Shape::whole ? kTileFrames : kTileFrames / 2; }
+constexpr int block_frames(Shape s) { return kSlots * tile_frames(s); }
+constexpr int block_samples(Shape s) { return block_frames(s) * kHop; }  // 16000 or 8000
+
+// QIM step on r = ln(E_A/E_B), natural-log units (1.7 = 7.4 dB between lattice points of one
+// bit). Measured on corpus speech (docs/WATERMARK.md): at 16 kHz, 0.35 / 0.5 / 0.7 / 1.0 / 1.4
+// gave MP3 detection 0.74 / 0.93 / 1.0 / 1.0 / 1.0 under the same SNR budget; at 48 kHz, marked
+// then AAC 128 kbit/s then AAC 64 kbit/s (20 files, 58 blocks), 1.0 / 1.4 / 1.7 / 2.0 found
+// 45 / 53 / 57 / 56. 1.7 keeps each group's gain change within +-3.7 dB.
+constexpr double kStep = 1.7;
 constexpr double kEnergyFloor = 1e-9;
 
 // libsodium is initialised before the first key is used.
@@ -55,7 +64,8 @@ struct Layout {
   std::array<int, kTiles> sync_bit{};   // expected bit of a sync tile
 };
 
-Layout make_layout(const WatermarkKey& key);
+// Each shape has its own layout (a domain tag of its own), so the two never test alike.
+Layout make_layout(const WatermarkKey& key, Shape shape);
 
 // The payload's convolutional code: rate 1/3, K = 7, generators 133, 171, 165 (octal), 6 tail
 // bits. conv_encode gives the coded bits; viterbi_decode takes soft values (soft[i] > 0 favours
@@ -76,13 +86,13 @@ std::vector<float> frame_inverse(const std::complex<float>* bins);
 using GroupEnergies = std::array<float, kGroups>;
 GroupEnergies group_energies(const std::vector<std::complex<float>>& spec);
 
-// Where a block's 64 frames are in a frame sequence.
+// Where a block's frames (64, or 32 for a half block: the rest unused) are in a frame sequence.
 using FrameIndex = std::array<std::size_t, kFramesPerBlock>;
 FrameIndex consecutive_frames(std::size_t first);
 
-// Per time slot, each group's energy summed over the slot's 4 frames.
+// Per time slot, each group's energy summed over the slot's frames (tile_frames(shape) of them).
 using SlotEnergies = std::array<GroupEnergies, kSlots>;
-SlotEnergies slot_energies(const std::vector<GroupEnergies>& frames, const FrameIndex& idx);
+SlotEnergies slot_energies(const std::vector<GroupEnergies>& frames, const FrameIndex& idx, Shape shape);
 
 // r = ln(E_A / E_B) of every tile (tile = slot * kBands + band).
 std::array<double, kTiles> tile_ratios(const SlotEnergies& e);

@@ -110,9 +110,12 @@ void register_say(CLI::App& app) {
                   {"sentences", sentences}});
       return;
     }
-    std::printf("%zu sentence(s), %.2f s of audio in %.2f s (first audio after %.3f s)%s%s\n", r.speech.sentences.size(),
-                r.seconds, r.speech.wall_seconds, r.speech.first_audio_seconds, job.output.empty() ? "" : " -> ",
-                job.output.c_str());
+    // Audio under half a second cannot carry the mark: said, not left to be discovered.
+    const std::string marks = r.watermark_payloads.empty() ? "unmarked: under half a second"
+                                                           : std::to_string(r.watermark_payloads.size()) + " marked block(s)";
+    std::printf("%zu sentence(s), %.2f s of audio in %.2f s (first audio after %.3f s), %s%s%s\n", r.speech.sentences.size(),
+                r.seconds, r.speech.wall_seconds, r.speech.first_audio_seconds, marks.c_str(),
+                job.output.empty() ? "" : " -> ", job.output.c_str());
   });
 }
 

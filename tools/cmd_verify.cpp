@@ -10,6 +10,7 @@
 #include "provenance/crypto.hpp"
 #include "provenance/manifest.hpp"
 #include "provenance/render_log.hpp"
+#include "provenance/video_watermark.hpp"
 #include "provenance/watermark.hpp"
 #include "tools/commands.hpp"
 #include "video/video_reader.hpp"
@@ -20,13 +21,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The sound of a WAV (or other audio file) or of a video's audio track, at 16 kHz.
-Waveform sound_of(const std::string& path) {
+bool is_video(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   char head[12] = {};
   f.read(head, 12);
-  if (std::string(head + 4, 4) == "ftyp") return read_audio_track(path, 16000);
-  return read_mono(path);
+  return std::string(head + 4, 4) == "ftyp";
+}
+
+// The sound of a WAV (or other audio file) or of a video's audio track, at 16 kHz.
+Waveform sound_of(const std::string& path) { return is_video(path) ? read_audio_track(path, 16000) : read_mono(path); }
+
+// What one found payload resolves to: in the manifest, and the consent the render log names.
+void resolve_payload(nlohmann::ordered_json& j, std::uint32_t payload, const ManifestVerification& mv, const std::string& log,
+                     const TrustStore& trust, std::vector<std::string>& consents) {
+  j["payload"] = payload_hex(payload);
+  if (mv.manifest) {
+    const auto& p = mv.manifest->watermark_payloads;
+    j["in_manifest"] = std::find(p.begin(), p.end(), payload) != p.end();
+  }
+  if (fs::is_regular_file(log))
+    for (const RenderLogEntry& e : find_payload(log, payload, trust)) {
+      j["render_log_consent"] = e.consent_id;
+      if (std::find(consents.begin(), consents.end(), e.consent_id) == consents.end()) consents.push_back(e.consent_id);
+    }
 }
 
 void register_file_verify(CLI::App& app) {
@@ -70,7 +87,7 @@ void register_file_verify(CLI::App& app) {
         out["manifest"]["region"] = {{"frames", {m.region->first_frame, m.region->last_frame}},
                                      {"box", {m.region->x, m.region->y, m.region->width, m.region->height}}};
     }
-    std::string mark_summary = "not searched (no --key)";
+    std::string mark_summary = "not searched (no --key)", frames_summary;
     const bool search = !o->no_watermark && fs::is_regular_file(o->key);
     if (search) {
       const SigningKey key = read_signing_key(o->key);
@@ -79,20 +96,11 @@ void register_file_verify(CLI::App& app) {
       long found = 0;
       std::vector<std::string> consents;
       for (const WatermarkBlock& b : d.blocks) {
-        nlohmann::ordered_json jb = {{"start_seconds", b.start_seconds}, {"found", b.found},
+        nlohmann::ordered_json jb = {{"start_seconds", b.start_seconds}, {"seconds", b.seconds}, {"found", b.found},
                                      {"false_positive_probability", b.false_positive_probability}, {"score", b.score}};
         if (b.found) {
           ++found;
-          jb["payload"] = payload_hex(b.payload);
-          if (mv.manifest) {
-            const auto& p = mv.manifest->watermark_payloads;
-            jb["in_manifest"] = std::find(p.begin(), p.end(), b.payload) != p.end();
-          }
-          if (fs::is_regular_file(o->render_log))
-            for (const RenderLogEntry& e : find_payload(o->render_log, b.payload, trust)) {
-              jb["render_log_consent"] = e.consent_id;
-              if (std::find(consents.begin(), consents.end(), e.consent_id) == consents.end()) consents.push_back(e.consent_id);
-            }
+          resolve_payload(jb, b.payload, mv, o->render_log, trust, consents);
         } else {
           jb["verdict"] = "unknown";
         }
@@ -101,6 +109,28 @@ void register_file_verify(CLI::App& app) {
       mark_summary = found ? "found in " + std::to_string(found) + " of " + std::to_string(d.blocks.size()) + " block(s)"
                            : "no mark found in " + std::to_string(d.blocks.size()) + " block(s): unknown, not evidence of authenticity";
       out["watermark"] = {{"searched", true}, {"blocks_found", found}, {"blocks", blocks}, {"consents", consents}, {"summary", mark_summary}};
+      if (is_video(o->file)) {
+        nlohmann::ordered_json seconds = nlohmann::ordered_json::array();
+        std::vector<std::string> frame_consents;
+        long frames_found = 0;
+        const auto marks = detect_video_watermark(o->file, key.watermark, o->max_false_positive);
+        for (const VideoMarkSecond& s : marks) {
+          nlohmann::ordered_json js = {{"second", s.second}, {"frames", s.frames}, {"found", s.found},
+                                       {"false_positive_probability", s.false_positive_probability}, {"score", s.score}};
+          if (s.found) {
+            ++frames_found;
+            resolve_payload(js, s.payload, mv, o->render_log, trust, frame_consents);
+          } else {
+            js["verdict"] = "unknown";
+          }
+          seconds.push_back(js);
+        }
+        frames_summary = frames_found ? "found in " + std::to_string(frames_found) + " of " + std::to_string(marks.size()) + " second(s)"
+                                      : "no mark found in " + std::to_string(marks.size()) +
+                                            " second(s): unknown, not evidence of authenticity";
+        out["frames_watermark"] = {{"searched", true}, {"seconds_found", frames_found}, {"seconds", seconds},
+                                   {"consents", frame_consents}, {"summary", frames_summary}};
+      }
     } else {
       out["watermark"] = {{"searched", false}, {"summary", mark_summary}};
     }
@@ -109,6 +139,7 @@ void register_file_verify(CLI::App& app) {
     } else {
       std::printf("%s\n  manifest:  %s: %s\n  watermark: %s\n", o->file.c_str(), to_string(mv.status), mv.detail.c_str(),
                   mark_summary.c_str());
+      if (!frames_summary.empty()) std::printf("  frames:    %s\n", frames_summary.c_str());
     }
     if (mv.status == ManifestStatus::tampered || mv.status == ManifestStatus::untrusted)
       throw Error(o->file + ": manifest " + to_string(mv.status) + ": " + mv.detail);

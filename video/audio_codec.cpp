@@ -90,15 +90,23 @@ void drain(AVCodecContext* enc, AVCodecContext* dec, AVPacket* pkt, AVFrame* fra
   }
 }
 
-// The lag in [0, max_lag] at which `decoded` best matches `ref` (normalised cross-correlation
-// over the first few seconds).
-std::size_t best_lag(const std::vector<float>& ref, const std::vector<float>& decoded, std::size_t max_lag) {
-  const std::size_t span = std::min<std::size_t>(ref.size(), 32000);
+// The lag in [0, max_lag] at which `decoded` best matches `ref`: normalised cross-correlation
+// over the loudest two seconds of `ref` (a quiet opening would match any lag).
+std::size_t best_lag(const std::vector<float>& ref, const std::vector<float>& decoded, int rate, std::size_t max_lag) {
+  const std::size_t span = std::min<std::size_t>(ref.size(), 2 * static_cast<std::size_t>(rate));
+  const std::size_t step = std::max<std::size_t>(1, static_cast<std::size_t>(rate) / 4);
+  std::size_t from = 0;
+  double loudest = -1;
+  for (std::size_t start = 0; start + span <= ref.size(); start += step) {
+    double e = 0;
+    for (std::size_t i = start; i < start + span; ++i) e += double(ref[i]) * ref[i];
+    if (e > loudest) loudest = e, from = start;
+  }
   std::size_t best = 0;
   double best_c = -1e300;
-  for (std::size_t lag = 0; lag <= max_lag && lag + span <= decoded.size(); ++lag) {
+  for (std::size_t lag = 0; lag <= max_lag && from + lag + span <= decoded.size(); ++lag) {
     double c = 0, e = 1e-12;
-    for (std::size_t i = 0; i < span; ++i) {
+    for (std::size_t i = from; i < from + span; ++i) {
       c += double(ref[i]) * decoded[lag + i];
       e += double(decoded[lag + i]) * decoded[lag + i];
     }
@@ -150,7 +158,7 @@ Waveform lossy_round_trip(const Waveform& audio, LossyCodec which, int bit_rate)
   // Remove the priming delay. The encoder reports its padding, but what the decoder adds
   // without a container differs per codec, so the lag is measured, up to that padding plus a frame.
   const std::size_t max_lag = static_cast<std::size_t>(std::max(0, enc->initial_padding)) + frame_size;
-  const std::size_t lag = best_lag(audio.samples, out, max_lag);
+  const std::size_t lag = best_lag(audio.samples, out, audio.rate, max_lag);
   out.erase(out.begin(), out.begin() + std::min(lag, out.size()));
   out.resize(n, 0.0f);
   return Waveform{audio.rate, std::move(out)};

@@ -35,6 +35,7 @@ VideoInfo describe(AVFormatContext* fmt, int v, const AVCodecContext* dec) {
   const AVDictionaryEntry* tag = nullptr;
   while ((tag = av_dict_get(fmt->metadata, "", tag, AV_DICT_IGNORE_SUFFIX))) info.metadata[tag->key] = tag->value;
   info.video_codec = avcodec_get_name(st->codecpar->codec_id);
+  info.video_bit_rate = st->codecpar->bit_rate > 0 ? static_cast<long>(st->codecpar->bit_rate) : 0;
   return info;
 }
 

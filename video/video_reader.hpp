@@ -36,6 +36,7 @@ struct VideoInfo {
   int audio_channels = 0;
   std::map<std::string, std::string> metadata;  // container-level tags
   std::string video_codec;                   // FFmpeg's codec name, e.g. "h264"
+  long video_bit_rate = 0;                   // bits/s of the video stream as the container states it (0 = unknown)
 };
 
 struct VideoFrame {

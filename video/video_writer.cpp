@@ -75,6 +75,8 @@ struct VideoWriter::Impl {
       throw InvalidArgument("video size must be positive, got " + std::to_string(w) + "x" + std::to_string(h));
     if (!kPresets.count(o.preset)) throw InvalidArgument("unknown libx264 preset '" + o.preset + "'");
     if (o.crf < 0 || o.crf > 51) throw InvalidArgument("crf must be in [0, 51], got " + std::to_string(o.crf));
+    if (o.video_bitrate < 0) throw InvalidArgument("video bit rate must be >= 0, got " + std::to_string(o.video_bitrate));
+    if (!(o.fps > 0 && o.fps <= 1000)) throw InvalidArgument("fps must be in (0, 1000], got " + std::to_string(o.fps));
     if (o.time_base_num <= 0 || o.time_base_den <= 0)
       throw InvalidArgument("time base must be positive, got " + std::to_string(o.time_base_num) + "/" +
                             std::to_string(o.time_base_den));
@@ -121,6 +123,9 @@ struct VideoWriter::Impl {
     v->height = height;
     v->pix_fmt = width % 2 || height % 2 ? AV_PIX_FMT_YUV444P : AV_PIX_FMT_YUV420P;
     v->time_base = time_base;
+    // Without it x264 takes the time base for the frame rate (90000 frames/s), and an average
+    // bit rate comes out at a fraction of the one asked for.
+    v->framerate = av_d2q(opts.fps, 100000);
     v->color_range = AVCOL_RANGE_MPEG;
     v->colorspace = AVCOL_SPC_BT709;
     v->color_primaries = AVCOL_PRI_BT709;
@@ -129,7 +134,10 @@ struct VideoWriter::Impl {
     if (fmt->oformat->flags & AVFMT_GLOBALHEADER) v->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     AVDictionary* options = nullptr;
     av_dict_set(&options, "preset", opts.preset.c_str(), 0);
-    av_dict_set(&options, "crf", std::to_string(opts.crf).c_str(), 0);
+    if (opts.video_bitrate > 0)
+      v->bit_rate = opts.video_bitrate;
+    else
+      av_dict_set(&options, "crf", std::to_string(opts.crf).c_str(), 0);
     const int rc = avcodec_open2(v, x264, &options);
     av_dict_free(&options);
     if (rc < 0)

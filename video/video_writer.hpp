@@ -22,6 +22,8 @@ namespace dubkit {
 
 struct VideoWriterOptions {
   int crf = 18;                                  // libx264 constant rate factor, 0 (lossless) .. 51
+  long video_bitrate = 0;                        // bits/s: > 0 = average bit rate (x264 ABR) instead of crf
+  double fps = 25;                               // the frame rate x264's rate control plans for (frames/s)
   std::string preset = "veryfast";               // libx264 speed preset, "ultrafast" .. "placebo"
   int threads = 0;                               // encoder threads, 0 = libx264's choice for the cores
   int audio_bitrate = 128000;                    // AAC, bits/s

@@ -137,7 +137,7 @@ TEST_CASE("every base voice speaks, with phone timings", "[corpus]") {
   }
 }
 
-TEST_CASE("flite phones map to IPA; unknown names are an error", "[corpus]") {
+TEST_CASE("flite phones map to IPA, unknown names are an error", "[corpus]") {
   CHECK(flite_phone_to_ipa("hh") == "h");
   CHECK(flite_phone_to_ipa("ch") == "tʃ");
   CHECK(flite_phone_to_ipa("pau") == "_");

@@ -72,7 +72,7 @@ std::string test_seal(const std::string& m) { return hmac_sha256_hex("test studi
 
 }  // namespace
 
-TEST_CASE("dub plan: every line fitted to its slot; what cannot fit is refused before any audio", "[dub][stages]") {
+TEST_CASE("dub plan: every line fitted to its slot, what cannot fit is refused before any audio", "[dub][stages]") {
   Clip& c = clip();
   const DubOptions o = c.options("plan", kTwoLines);
   const DubPlan p = plan_dub(o, c.tts, c.speaker, "en");
@@ -203,7 +203,7 @@ TEST_CASE("dub render and score: frames re-rendered over the lines only, sync ju
   write_audio(dialogue_wav, dialogue);
   const std::unique_ptr<SyncJudge> judge = load_sync_judge(c.expert);
   SyncFrames frames(*judge);
-  const LipSyncVideoReport r = render_lines(p, o, dialogue_wav, dialogue_wav, "", frames);
+  const LipSyncVideoReport r = render_lines(p, o, dialogue_wav, dialogue_wav, "", {}, frames);
   CHECK(r.frames_out == 75);
   // 1.0 - 0.25 .. 2.0 + 0.25 s at 25 fps: frames 19..56 (the margin is o.margin).
   CHECK(r.first_changed == 19);

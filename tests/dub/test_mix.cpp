@@ -70,7 +70,7 @@ TEST_CASE("mix: the original bed is ducked under the lines only", "[dub]") {
   CHECK(rms(m, 1.92, 1.93) > under);
 }
 
-TEST_CASE("mix: a background stem plays as it is; silence stays silence", "[dub]") {
+TEST_CASE("mix: a background stem plays as it is, silence stays silence", "[dub]") {
   MixReport r;
   const Waveform bed = tone(48000, 2.0, 300, 0.05);
   const Waveform m = mix_dub(Waveform{16000, std::vector<float>(32000, 0.f)}, bed, {{0.5, 1.0}}, 2.0, MixOptions{}, r);

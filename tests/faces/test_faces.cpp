@@ -167,7 +167,7 @@ TEST_CASE("the tracker keeps one id while the head moves a little", "[faces]") {
   }
 }
 
-TEST_CASE("two faces become two tracks, the larger first; a vanished face is dropped", "[faces]") {
+TEST_CASE("two faces become two tracks, the larger first, a vanished face is dropped", "[faces]") {
   // Two rendered people side by side; the right one is smaller.
   cv::Mat frame(480, 1120, CV_8UC3);
   face(1).copyTo(frame(cv::Rect(0, 0, 640, 480)));

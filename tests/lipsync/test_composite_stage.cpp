@@ -50,7 +50,7 @@ TEST_CASE("composite stage: the generated mouth pasted as the compositor pastes 
   PendingFrame p = red_mouth(0);
   cv::Mat expected = p.frame.clone();
   const cv::Mat mask = composite_face(expected, p.crop, p.alignment, p.landmarks, plain());
-  CompositeStage composite(plain(), {}, "");
+  CompositeStage composite(plain(), {}, {}, "");
   composite(p);
   CHECK(cv::norm(p.frame, expected, cv::NORM_INF) == 0);
   CHECK(mouth_pixel(p) == cv::Vec3b(0, 0, 255));
@@ -68,14 +68,14 @@ TEST_CASE("composite stage: the silence gate's mouth replaces the generated one 
     PendingFrame p = red_mouth(1);
     cv::Mat expected = p.frame.clone();
     composite_face(expected, p.sharp_reference, p.sharp_alignment, p.landmarks, plain());
-    CompositeStage composite(plain(), {}, "");
+    CompositeStage composite(plain(), {}, {}, "");
     composite(p);
     CHECK(cv::norm(p.frame, expected, cv::NORM_INF) == 0);
     CHECK(mouth_pixel(p) == cv::Vec3b(255, 0, 0));
   }
   SECTION("weight 0.5: half of each") {
     PendingFrame p = red_mouth(0.5);
-    CompositeStage composite(plain(), {}, "");
+    CompositeStage composite(plain(), {}, {}, "");
     composite(p);
     const cv::Vec3b m = mouth_pixel(p);
     CHECK(std::abs(m[0] - 128) <= 1);
@@ -93,7 +93,7 @@ TEST_CASE("composite stage: on_frame sees each frame before the label, in order"
   std::vector<Seen> seen;
   CompositeStage composite(
       plain(), [&](const cv::Mat& bgr, const Landmarks* l, double pts) { seen.push_back({l != nullptr, pts, bgr.clone()}); },
-      "AI-modified");
+      {}, "AI-modified");
   std::vector<PendingFrame> frames(3);
   frames[0].frame = cv::Mat(360, 480, CV_8UC3, cv::Scalar::all(128));  // no face tracked
   frames[1] = red_mouth(0);
@@ -126,4 +126,31 @@ TEST_CASE("composite stage: on_frame sees each frame before the label, in order"
   CHECK(t.changed == 1);
   CHECK(t.first_changed == 2);
   CHECK(t.last_changed == 2);
+}
+
+TEST_CASE("composite stage: the mark gets each pasted frame and its region, before on_frame", "[lipsync][composite-stage]") {
+  std::vector<double> marked;
+  cv::Mat region;
+  std::vector<cv::Vec3b> shown;
+  CompositeStage composite(
+      plain(), [&](const cv::Mat& bgr, const Landmarks* l, double) { shown.push_back(mouth_pixel(bgr, *l)); },
+      [&](cv::Mat& bgr, const cv::Mat& mask, double pts) {
+        marked.push_back(pts);
+        region = mask.clone();
+        bgr.setTo(cv::Scalar(0, 255, 0), mask);  // what the mark writes is what is shown and encoded
+      },
+      "");
+  std::vector<PendingFrame> frames(2);
+  frames[0] = red_mouth(0);
+  frames[0].face = false;  // not re-rendered: no mark
+  frames[1] = red_mouth(0);
+  frames[0].pts = 0.5, frames[1].pts = 0.54;
+  cv::Mat expected = frames[1].frame.clone();
+  const cv::Mat mask = composite_face(expected, frames[1].crop, frames[1].alignment, frames[1].landmarks, plain());
+  for (auto& f : frames) composite(f);
+  REQUIRE(marked.size() == 1);
+  CHECK(marked[0] == Approx(0.54));
+  CHECK(cv::norm(region, mask, cv::NORM_INF) == 0);
+  REQUIRE(shown.size() == 2);
+  CHECK(shown[1] == cv::Vec3b(0, 255, 0));
 }

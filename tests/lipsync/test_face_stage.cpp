@@ -70,7 +70,7 @@ TEST_CASE("face stage: frames in the spans are prepared for the generator, the o
   CHECK(tracks[0].mean_size > 50);
 }
 
-TEST_CASE("face stage: the face is chosen where it first appears; no gate, no silence", "[lipsync][face-stage]") {
+TEST_CASE("face stage: the face is chosen where it first appears, no gate, no silence", "[lipsync][face-stage]") {
   FaceStageOptions o;
   FaceStage stage(FaceDetector(), LandmarkModel(), o, nullptr);
   PendingFrame room = frame(0, false);

@@ -2,6 +2,7 @@
 // meant to survive, the false-positive control, and input validation.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -166,10 +167,56 @@ TEST_CASE("watermark: 48 kHz audio round-trips at its rate and length", "[waterm
   CHECK(exact_blocks(d) == full_blocks(hi));
 }
 
-TEST_CASE("watermark: audio shorter than a block is returned unchanged and reports nothing", "[watermark]") {
-  const Waveform shortw{16000, std::vector<float>(speech().samples.begin(), speech().samples.begin() + 12000)};
+TEST_CASE("watermark: audio under half a second is returned unchanged and reports nothing", "[watermark]") {
+  const Waveform shortw{16000, std::vector<float>(speech().samples.begin(), speech().samples.begin() + 7900)};
+  CHECK(watermark_block_count(shortw.samples.size(), 16000) == 0);
   CHECK(embed_watermark(shortw, key_of(1), payload_of).samples == shortw.samples);
   CHECK(detect_watermark(shortw, key_of(1)).blocks.empty());
+}
+
+// Before issue 22, a clip under one second came back unmarked, so "Yes." (0.59 s) carried no
+// mark, nor did three such clips joined.
+TEST_CASE("issue 22 item 11: clips of 0.5 to 1 s carry a half-second block, three joined carry three", "[watermark]") {
+  CHECK(watermark_block_count(8000, 16000) == 1);
+  CHECK(watermark_block_count(24000, 48000) == 1);
+  CHECK(watermark_block_count(23999, 48000) == 0);
+  CHECK(watermark_block_count(16000 + 8000, 16000) == 2);
+  CHECK(watermark_block_count(16000 + 7999, 16000) == 1);
+  // Three clips of the lengths of "Yes.", "No." and "OK." (say without the spoken notice),
+  // cut from speech, each marked as its own output.
+  const std::size_t lengths[3] = {9400, 9800, 11000};
+  const std::size_t offsets[3] = {0, 30000, 60000};
+  Waveform joined{16000, {}};
+  std::vector<std::uint32_t> payloads;
+  std::vector<double> starts;
+  for (int i = 0; i < 3; ++i) {
+    const auto from = speech().samples.begin() + static_cast<long>(offsets[i]);
+    const Waveform clip{16000, std::vector<float>(from, from + static_cast<long>(lengths[i]))};
+    const std::uint32_t payload = watermark_payload(key_of(1), "consent", "output-" + std::to_string(i), 0);
+    const Waveform m = embed_watermark(clip, key_of(1), [&](std::size_t b) {
+      REQUIRE(b == 0);
+      return payload;
+    });
+    CHECK(snr_db(clip, m) >= 35.0);
+    CHECK(detect_watermark(m, key_of(1)).found());
+    starts.push_back(joined.seconds());
+    payloads.push_back(payload);
+    joined.samples.insert(joined.samples.end(), m.samples.begin(), m.samples.end());
+  }
+  const WatermarkDetection d = detect_watermark(joined, key_of(1));
+  std::vector<std::uint32_t> got;
+  for (const WatermarkBlock& b : d.blocks) {
+    if (!b.found) continue;
+    INFO("found at " << b.start_seconds << " s, z " << b.score);
+    CHECK(b.seconds == 0.5);
+    got.push_back(b.payload);
+    // Found where its clip starts (within 2 candidate steps).
+    CHECK(std::any_of(starts.begin(), starts.end(), [&](double s) { return std::fabs(s - b.start_seconds) <= 0.016; }));
+  }
+  CHECK(got == payloads);
+  // The same clips at 48 kHz (dub's rate) are found as well.
+  const WatermarkDetection d48 = detect_watermark(resample(joined, 48000), key_of(1));
+  CHECK(std::count_if(d48.blocks.begin(), d48.blocks.end(), [](const WatermarkBlock& b) { return b.found; }) == 3);
 }
 
 TEST_CASE("watermark: payload is a deterministic, key- and field-dependent HMAC", "[watermark]") {
@@ -213,4 +260,39 @@ TEST_CASE("watermark attacks do what they say", "[watermark]") {
   double e = 0;
   for (std::size_t i = 8000; i < lp.samples.size(); ++i) e += double(lp.samples[i]) * lp.samples[i];
   CHECK(e / 8000 < 0.125 * 1e-3);  // at least 30 dB down
+  // At an output's own rate (issue 22 item 10): the same length, at that rate.
+  const Waveform hi = resample(w, 48000);
+  CHECK(attack_lossy(hi, false, 64000).rate == 48000);
+  CHECK(attack_lossy(hi, false, 64000).samples.size() == hi.samples.size());
+  const AttackedAudio crop = attack_crop(hi, 3.0, 5);
+  CHECK(crop.audio.rate == 48000);
+  CHECK(crop.audio.samples.size() == 144000);
+  CHECK(static_cast<double>(attack_speed(hi, 1.1).audio.samples.size()) == Approx(hi.samples.size() / 1.1).epsilon(0.01));
+  CHECK_THROWS_AS(attack_resample(Waveform{4000, std::vector<float>(4000)}, 44100), InvalidArgument);
+}
+
+// Before issue 22 the suite ran at 16 kHz only, on float audio; the dub's AAC at 48 kHz was never
+// measured (its sound lost every block to a 64 kbit/s re-encode).
+TEST_CASE("issue 22 item 10: the robustness suite at an output's rate and delivery", "[watermark]") {
+  RobustnessOptions o;
+  o.rate = 48000;
+  o.delivery = WatermarkDelivery::aac128;
+  o.attacks = {"none", "AAC"};
+  o.null_keys = 0;
+  const RobustnessReport r = evaluate_watermark_robustness({speech()}, o);
+  CHECK(r.rate == 48000);
+  REQUIRE(r.attacks.size() == 2);
+  CHECK(r.attacks[0].name == "none");
+  CHECK(r.attacks[1].name == "AAC 64 kbit/s");
+  CHECK(r.marked_blocks == watermark_block_count(resample(speech(), 48000).samples.size(), 48000));
+  for (const AttackScore& a : r.attacks) {
+    INFO(a.name);
+    CHECK(a.rate(a.plain) >= 0.8);  // 6 s of flite speech: the tail block may hold too little of it
+    CHECK(a.plain.false_positives == 0);
+  }
+  o.attacks = {"no such attack"};
+  CHECK_THROWS_AS(evaluate_watermark_robustness({speech()}, o), InvalidArgument);
+  o.attacks.clear();
+  o.rate = 4000;
+  CHECK_THROWS_AS(evaluate_watermark_robustness({speech()}, o), InvalidArgument);
 }

@@ -8,7 +8,7 @@
 
 using namespace dubkit;
 
-TEST_CASE("sync expert files round-trip; a generator file is not an expert, nor the reverse", "[sync]") {
+TEST_CASE("sync expert files round-trip, a generator file is not an expert, nor the reverse", "[sync]") {
   const std::string dir = test::temp_dir("expert_files");
   SyncNetConfig sc;
   sc.width = 0.25;

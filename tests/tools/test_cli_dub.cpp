@@ -100,6 +100,10 @@ TEST_CASE("dub: a presenter clip in Spanish, verified, resumed and reviewed", "[
   const auto vj = nlohmann::json::parse(v.out);
   CHECK(vj["manifest"]["status"] == "valid");
   CHECK(vj["watermark"]["blocks_found"].get<long>() >= 2);
+  // The re-rendered frames carry the mark too, with the sound's payloads (issue 22 item 17).
+  CHECK(vj["frames_watermark"]["seconds_found"].get<long>() >= 1);
+  for (const auto& second : vj["frames_watermark"]["seconds"])
+    if (second["found"].get<bool>()) CHECK(second["in_manifest"].get<bool>());
   CHECK(fs::exists(out + ".work/lines/0001.wav"));
 
   // Measured from the file by other tools: phones heard (Spanish), voice, slots, sync, marks.

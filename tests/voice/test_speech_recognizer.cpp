@@ -131,7 +131,7 @@ TEST_CASE("the recogniser hears flite's voices", "[voice][asr]") {
   CHECK(total.rate() < 0.15);
 }
 
-TEST_CASE("the recogniser takes any rate; silence is no words", "[voice][asr]") {
+TEST_CASE("the recogniser takes any rate, silence is no words", "[voice][asr]") {
   const std::string sentence = kSentences[3];
   const Waveform wave = speak(flite_voice("flite-awb"), sentence, 1).wave;  // 16 kHz, heard exactly
   for (int rate : {22050, 44100, 48000}) {
