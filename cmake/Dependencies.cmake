@@ -32,6 +32,8 @@ set_target_properties(PkgConfig::POCKETSPHINX PROPERTIES INTERFACE_INCLUDE_DIREC
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(RUBBERBAND REQUIRED IMPORTED_TARGET rubberband)
 pkg_check_modules(SWORD REQUIRED IMPORTED_TARGET sword)
+# zlib: the gzipped transcript files of Debian packages (corpus/real/).
+find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
 # CBLAS for WaveRNN's hand-written recurrent loop. Links libblas.so.3, which Debian's
 # alternatives point at OpenBLAS (libopenblas0-openmp) at run time.

@@ -1,9 +1,11 @@
-// dubkit corpus build | faces
+// dubkit corpus build | real | faces | presenter
 #include <cstdio>
 #include <memory>
 
 #include "core/progress.hpp"
 #include "corpus/builder.hpp"
+#include "corpus/real/real_corpus.hpp"
+#include "corpus/real/sources.hpp"
 #include "talking_faces/presenter.hpp"
 #include "talking_faces/talking_faces.hpp"
 #include "tools/commands.hpp"
@@ -43,6 +45,55 @@ void register_corpus_faces(CLI::App* corpus) {
   });
 }
 
+void register_corpus_real(CLI::App* corpus) {
+  struct Opts {
+    RealCorpusOptions r;
+    std::string aligner = "default";
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  std::string names;
+  for (const RealSource& s : real_sources()) names += (names.empty() ? "" : ", ") + s.name;
+  auto* cmd = corpus->add_subcommand(
+      "real", "Real human speech from Debian packages (apt-get download, no root): cleaned WAVs, manifest.jsonl, CREDITS.md");
+  cmd->add_option("--out", o->r.out_dir, "Output directory (re-running completes it)")->required();
+  cmd->add_option("--sources", o->r.sources, "Sources to use, comma-separated (default: all): " + names)->delimiter(',');
+  cmd->add_option("--cache", o->r.cache_dir, "Package cache (default: $XDG_CACHE_HOME/dubkit/debian or ~/.cache/dubkit/debian)");
+  cmd->add_option("--max-per-source", o->r.max_per_source, "Recordings taken from each source (0: all)")->capture_default_str();
+  cmd->add_option("--seed", o->r.seed, "Seed: which speakers are held out")->capture_default_str();
+  cmd->add_option("--test-long", o->r.test_long, "Test speakers with 5+ minutes")->capture_default_str();
+  cmd->add_option("--test-short", o->r.test_short, "Test speakers with less")->capture_default_str();
+  cmd->add_option("--val-long", o->r.val_long, "Val speakers with 5+ minutes")->capture_default_str();
+  cmd->add_option("--val-short", o->r.val_short, "Val speakers with less")->capture_default_str();
+  cmd->add_option("--threads", o->r.threads, "Worker threads")->capture_default_str();
+  cmd->add_option("--aligner", o->aligner,
+                  std::string("Aligner for the phone times: default (models/") + kDefaultAligner + "), a model file, or none")
+      ->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print the summary as JSON");
+  cmd->footer("Example: dubkit corpus real --out real --sources festvox-ru,asterisk-en");
+  cmd->callback([o] {
+    if (o->aligner != "none") o->r.aligner = model_path(o->aligner == "default" ? "" : o->aligner, kDefaultAligner, "--aligner");
+    Progress progress("corpus real", 1000, !o->json);
+    const auto summary = build_real_corpus(o->r, [&](double done, double total) {
+      progress.update(total > 0 ? static_cast<long long>(1000 * done / total) : 0);
+    });
+    progress.done();
+    if (o->json) {
+      print_json(summary);
+      return;
+    }
+    std::printf("%s: %.2f h, %lld utterances, %lld speakers\n", o->r.out_dir.c_str(), summary["hours"].get<double>(),
+                summary["utterances"].get<long long>(), summary["speakers"].get<long long>());
+    for (const auto& [split, n] : summary["speakers_per_split"].items())
+      std::printf("  %-5s %3d speakers  %6.2f h\n", split.c_str(), n.get<int>(),
+                  summary["hours_per_split"].value(split, 0.0));
+    for (const auto& [rule, n] : summary["rejected_per_rule"].items())
+      std::printf("  rejected (%s): %d\n", rule.c_str(), n.get<int>());
+    for (const auto& f : summary["failed_sources"])
+      std::printf("  source %s skipped: %s\n", f["source"].get<std::string>().c_str(), f["error"].get<std::string>().c_str());
+  });
+}
+
 void register_corpus_presenter(CLI::App* corpus) {
   auto o = std::make_shared<PresenterOptions>();
   auto* cmd = corpus->add_subcommand("presenter", "A synthetic presenter reading lines to camera, with timed scripts (the sample's clip)");
@@ -68,7 +119,7 @@ void register_corpus_presenter(CLI::App* corpus) {
 }  // namespace
 
 void register_corpus(CLI::App& app) {
-  auto* corpus = app.add_subcommand("corpus", "The synthetic training corpora: multi-speaker speech, talking faces");
+  auto* corpus = app.add_subcommand("corpus", "The training corpora: synthetic and real speech, synthetic talking faces");
   corpus->require_subcommand(1);
   struct Opts {
     CorpusOptions c;
@@ -86,7 +137,9 @@ void register_corpus(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print the summary as JSON");
   cmd->footer("Example: dubkit corpus build --out /tmp/corpus --hours 0.05 --speakers 9 --langs en,es,de");
   corpus->footer("Example: dubkit corpus build --out corpus --hours 5 --speakers 240\n"
+                 "         dubkit corpus real --out real\n"
                  "         dubkit corpus faces --corpus corpus --out faces --clips 400");
+  register_corpus_real(corpus);
   register_corpus_faces(corpus);
   register_corpus_presenter(corpus);
   cmd->callback([o] {

@@ -1,4 +1,4 @@
-// dubkit train encoder | synth | vocoder (syncnet and lipsync: cmd_train_lipsync.cpp)
+// dubkit train encoder | synth | vocoder (syncnet and lipsync: cmd_train_lipsync.cpp; aligner: cmd_align.cpp)
 #include <cstdio>
 #include <memory>
 
@@ -74,7 +74,9 @@ void register_train_vocoder(CLI::App* train) {
   ConvNextVocoderConfig& m = o->v.model;
   auto* cmd = train->add_subcommand(
       "vocoder", "Train a vocoder with the HiFi-GAN recipe (checkpoints, loss.csv/png, val/ WAVs, vocoder.safetensors)");
-  cmd->add_option("--corpus", o->v.corpus_dir, "Corpus directory (dubkit corpus build)")->required();
+  cmd->add_option("--corpus", o->v.corpus_dir, "Corpus directory (dubkit corpus build or real); its val utterances validate")
+      ->required();
+  cmd->add_option("--also", o->v.more_corpora, "More corpora whose train utterances join the data (repeatable)");
   cmd->add_option("--out", o->v.out_dir, "Output directory")->required();
   cmd->add_option("--arch", o->v.architecture, "Generator: convnext-istft (the default vocoder's) or hifigan")
       ->check(CLI::IsMember({"convnext-istft", "hifigan"}))->capture_default_str();
@@ -133,7 +135,15 @@ void register_train(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   auto* cmd = train->add_subcommand("encoder", "Train the GE2E speaker encoder (checkpoints, loss.csv/png, encoder.safetensors)");
-  cmd->add_option("--corpus", o->e.corpus_dir, "Corpus directory (dubkit corpus build)")->required();
+  cmd->add_option("--corpus", o->e.corpus_dir,
+                  "Main corpus (dubkit corpus build or real): its val speakers validate and calibrate the threshold")
+      ->required();
+  cmd->add_option("--also", o->e.more_corpora, "More corpora whose train speakers join the batches (repeatable)");
+  cmd->add_option("--pseudo-speakers", o->e.pseudo_speakers, "Perturbed pseudo-speakers made from each train speaker of --corpus")
+      ->capture_default_str();
+  cmd->add_option("--pseudo-seconds", o->e.pseudo_seconds, "Speech perturbed for each pseudo-speaker")->capture_default_str();
+  cmd->add_option("--main-share", o->e.main_share, "Share of each batch's speakers from --corpus and its pseudo-speakers")
+      ->capture_default_str();
   cmd->add_option("--out", o->e.out_dir, "Output directory")->required();
   cmd->add_option("--steps", o->e.steps, "Total optimisation steps")->capture_default_str();
   cmd->add_option("--speakers", o->e.speakers, "Speakers per batch")->capture_default_str();
@@ -148,8 +158,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--seed", o->e.seed, "Seed (initialisation and batches)")->capture_default_str();
   cmd->add_option("--threads", o->e.threads, "CPU threads")->capture_default_str();
   cmd->add_flag("--resume", o->e.resume, "Continue from the latest checkpoint in --out");
+  cmd->add_option("--init", o->e.init, "Start from this trained encoder's weights (same shape) instead of random ones");
   cmd->add_flag("--json", o->json, "Print the report as JSON");
   cmd->footer("Example: dubkit train encoder --corpus corpus --out runs/encoder --steps 3000\n"
+              "Real:    dubkit train encoder --corpus real --also corpus --pseudo-speakers 4 --out runs/encoder\n"
               "Resume:  dubkit train encoder --corpus corpus --out runs/encoder --steps 3000 --resume");
   train->footer("Example: dubkit train encoder --corpus corpus --out runs/encoder\n"
                 "         dubkit train synth --corpus corpus --out runs/synth");
@@ -169,6 +181,7 @@ void register_train(CLI::App& app) {
   register_train_vocoder(train);
   register_train_syncnet(train);
   register_train_lipsync(train);
+  register_train_aligner(train);
 }
 
 }  // namespace dubkit::cli

@@ -174,9 +174,13 @@ void register_voice(CLI::App& app) {
   eval->add_option("--seconds", vo->eval.seconds, "Speech per trial utterance")->capture_default_str();
   eval->add_option("--per-speaker", vo->eval.per_speaker, "Utterances per speaker")->capture_default_str();
   eval->add_option("--lang", vo->eval.lang, "Only this language");
+  eval->add_option("--source", vo->eval.base_voice, "Only this base voice (a real corpus: this source, e.g. asterisk-it)");
+  eval->add_option("--min-minutes", vo->eval.min_minutes, "Only speakers with at least this much audio in the split")
+      ->capture_default_str();
   eval->add_option("--seed", vo->eval.seed, "Seed for the utterance choice")->capture_default_str();
   add_common(eval, *vo);
   eval->footer("Example: dubkit voice eval --corpus corpus --split test --seconds 2 --json\n"
+               "         dubkit voice eval --corpus real --split test --source klettres   (dubkit corpus real)\n"
                "         dubkit voice eval --dir recordings/ --seconds 2   (recordings/<speaker>/*.wav)");
   register_enroll(voice);
   eval->callback([vo] {
@@ -195,6 +199,8 @@ void register_voice(CLI::App& app) {
       print_json({{"data", vo->dir.empty() ? vo->corpus : vo->dir},
                   {"split", vo->dir.empty() ? vo->eval.split : ""},
                   {"lang", vo->eval.lang},
+                  {"source", vo->eval.base_voice},
+                  {"min_minutes", vo->eval.min_minutes},
                   {"seconds", vo->eval.seconds},
                   {"speakers", r.speakers},
                   {"utterances", r.utterances},

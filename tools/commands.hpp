@@ -25,6 +25,8 @@ void register_text(CLI::App& app);
 void register_train(CLI::App& app);
 void register_train_syncnet(CLI::App* train);  // train syncnet
 void register_train_lipsync(CLI::App* train);  // train lipsync
+void register_train_aligner(CLI::App* train);  // train aligner (cmd_align.cpp)
+void register_align(CLI::App& app);  // align file, eval
 void register_verify(CLI::App& app);  // verify, log verify
 void register_voice(CLI::App& app);
 void register_watermark(CLI::App& app);  // watermark embed, detect, robustness
@@ -48,6 +50,7 @@ inline constexpr const char* kDefaultSynthesizer = "synthesizer.safetensors";
 inline constexpr const char* kDefaultVocoder = "vocoder.safetensors";
 inline constexpr const char* kDefaultLipSync = "lipsync.safetensors";
 inline constexpr const char* kDefaultSyncExpert = "sync_expert.safetensors";
+inline constexpr const char* kDefaultAligner = "aligner.safetensors";
 
 // --vocoder: "default" (models/vocoder.safetensors), "griffinlim", or a vocoder file.
 std::string vocoder_spec(const std::string& given);

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   dubkit::cli::register_text(app);
   dubkit::cli::register_corpus(app);
   dubkit::cli::register_train(app);
+  dubkit::cli::register_align(app);
   dubkit::cli::register_consent(app);
   dubkit::cli::register_voice(app);
   dubkit::cli::register_say(app);

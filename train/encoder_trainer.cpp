@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -30,25 +31,76 @@ namespace {
 struct SpeakerData {
   std::string id;
   std::vector<torch::Tensor> mels;  // [frames, 40] each, VAD-trimmed, at least `frames` long
+  bool main = false;                // of the main corpus (or one of its pseudo-speakers)
 };
 
-// ge2e-40 mels of every usable utterance of the train speakers.
-std::vector<SpeakerData> load_train_mels(const std::string& corpus, const std::vector<CorpusUtterance>& manifest,
-                                         int min_frames) {
-  const MelAnalyzer analyzer(mel_preset("ge2e-40"));
-  std::map<std::string, std::size_t> index;
-  std::vector<SpeakerData> out;
-  for (const CorpusUtterance& u : manifest) {
-    if (u.split != "train") continue;
-    Waveform w = read_speech_16k(corpus + "/" + u.path);
-    if (w.samples.size() < static_cast<std::size_t>(min_frames) * 160) continue;
+// Collects one speaker's speech into window-long pieces: an utterance long enough is a piece
+// of its own, shorter ones are joined until they are.
+class SpeakerMels {
+ public:
+  SpeakerMels(const MelAnalyzer& analyzer, int min_frames) : analyzer_(analyzer), min_samples_(min_frames * 160) {}
+
+  void add(Waveform speech) {
+    if (speech.samples.size() >= min_samples_) {
+      push(std::move(speech));
+      return;
+    }
+    joined_.rate = speech.rate;
+    joined_.samples.insert(joined_.samples.end(), speech.samples.begin(), speech.samples.end());
+    if (joined_.samples.size() >= min_samples_) push(std::exchange(joined_, Waveform{}));
+  }
+  std::vector<torch::Tensor> take() { return std::move(mels_); }
+
+ private:
+  void push(Waveform w) {
     normalize_rms(w, kEmbeddingLevelDbfs);  // as embed_wave does at inference
-    const FeatureMatrix m = analyzer.compute(w);  // [40, T]
-    const torch::Tensor t =
-        torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat).t().contiguous();
-    auto [it, fresh] = index.emplace(u.speaker, out.size());
-    if (fresh) out.push_back({u.speaker, {}});
-    out[it->second].mels.push_back(t);  // contiguous() copied out of `m`
+    const FeatureMatrix m = analyzer_.compute(w);  // [40, T]
+    mels_.push_back(torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat).t().contiguous());
+  }
+
+  const MelAnalyzer& analyzer_;
+  std::size_t min_samples_;
+  Waveform joined_;
+  std::vector<torch::Tensor> mels_;
+};
+
+// ge2e-40 mels of the train speakers of every corpus, and the main corpus's pseudo-speakers.
+std::vector<SpeakerData> load_train_mels(const EncoderTrainOptions& o, const std::vector<CorpusUtterance>& main) {
+  const MelAnalyzer analyzer(mel_preset("ge2e-40"));
+  std::vector<std::pair<std::string, std::vector<CorpusUtterance>>> corpora = {{o.corpus_dir, main}};
+  for (const std::string& dir : o.more_corpora) corpora.emplace_back(dir, read_manifest(dir));
+  std::vector<SpeakerData> out;
+  for (std::size_t c = 0; c < corpora.size(); ++c) {
+    const auto& [dir, manifest] = corpora[c];
+    std::map<std::string, std::vector<const CorpusUtterance*>> by_speaker;
+    for (const CorpusUtterance& u : manifest)
+      if (u.split == "train") by_speaker[u.speaker].push_back(&u);
+    for (const auto& [speaker, utts] : by_speaker) {
+      SpeakerMels plain(analyzer, o.frames);
+      std::vector<Waveform> speech;
+      for (const CorpusUtterance* u : utts) speech.push_back(read_speech_16k(dir + "/" + u->path));
+      for (const Waveform& w : speech) plain.add(w);
+      out.push_back({(c ? "corpus" + std::to_string(c) + ":" : "") + speaker, plain.take(), c == 0});
+      if (c != 0) continue;
+      // Pseudo-speakers: each a perturbation of this speaker's speech, from a seeded order.
+      for (int k = 1; k <= o.pseudo_speakers; ++k) {
+        const VoicePerturbation p = perturbation_for(o.seed, speaker, k);
+        std::vector<std::size_t> order(speech.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::mt19937_64 rng(stable_hash(speaker + "#" + std::to_string(k), o.seed));
+        std::shuffle(order.begin(), order.end(), rng);
+        SpeakerMels perturbed(analyzer, o.frames);
+        double seconds = 0;
+        for (std::size_t i = 0; i < order.size() && seconds < o.pseudo_seconds; ++i) {
+          if (speech[order[i]].samples.size() < 1600) continue;  // too little speech left after the VAD
+          std::vector<PhoneSpan> no_phones;
+          Waveform w = apply_perturbation(speech[order[i]], p, 16000, 0.9, no_phones);
+          seconds += w.seconds();
+          perturbed.add(std::move(w));
+        }
+        out.push_back({speaker + "#" + std::to_string(k), perturbed.take(), true});
+      }
+    }
   }
   std::vector<SpeakerData> usable;
   for (SpeakerData& s : out)
@@ -62,6 +114,13 @@ torch::Tensor draw_batch(const std::vector<SpeakerData>& speakers, const Encoder
   std::vector<std::size_t> order(speakers.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::shuffle(order.begin(), order.end(), rng);
+  if (o.main_share > 0) {
+    // The first round(main_share * N) places go to main-corpus speakers, the rest to the others.
+    const auto main_places = static_cast<std::size_t>(std::lround(o.main_share * o.speakers));
+    std::stable_partition(order.begin(), order.end(), [&](std::size_t i) { return speakers[i].main; });
+    const auto mains = static_cast<std::size_t>(std::count_if(speakers.begin(), speakers.end(), [](const SpeakerData& s) { return s.main; }));
+    if (mains > main_places) std::rotate(order.begin() + static_cast<long>(main_places), order.begin() + static_cast<long>(mains), order.end());
+  }
   std::vector<torch::Tensor> windows;
   for (int n = 0; n < o.speakers; ++n) {
     const SpeakerData& s = speakers[order[static_cast<std::size_t>(n)]];
@@ -91,6 +150,9 @@ void EncoderTrainOptions::validate() const {
     if (!ok) throw InvalidArgument("train encoder: " + what);
   };
   need(!corpus_dir.empty(), "--corpus is required");
+  need(pseudo_speakers >= 0, "--pseudo-speakers must be >= 0");
+  need(pseudo_seconds > 0, "--pseudo-seconds must be positive");
+  need(main_share >= 0 && main_share <= 1, "--main-share must be in [0, 1]");
   need(!out_dir.empty(), "--out is required");
   need(steps >= 1, "--steps must be at least 1");
   need(speakers >= 2, "--speakers per batch must be at least 2");
@@ -127,7 +189,7 @@ EncoderTrainReport train_encoder(const EncoderTrainOptions& o, const std::functi
   long step = start_step(o.out_dir, o.resume, "train encoder");  // before loading the data
   fs::create_directories(o.out_dir);
   const std::vector<CorpusUtterance> manifest = read_manifest(o.corpus_dir);
-  const std::vector<SpeakerData> speakers = load_train_mels(o.corpus_dir, manifest, o.frames);
+  const std::vector<SpeakerData> speakers = load_train_mels(o, manifest);
   if (static_cast<int>(speakers.size()) < o.speakers)
     throw InvalidArgument("train encoder: the corpus has " + std::to_string(speakers.size()) +
                           " train speakers with two usable utterances, fewer than --speakers " + std::to_string(o.speakers));
@@ -139,6 +201,8 @@ EncoderTrainReport train_encoder(const EncoderTrainOptions& o, const std::functi
     const std::string dir = checkpoint_dir(o.out_dir, step);
     load_weights(*model, load_weight_file(dir + "/model.safetensors"), dir + "/model.safetensors");
     torch::load(adam, dir + "/optimizer.pt");
+  } else if (!o.init.empty()) {
+    load_weights(*model, load_weight_file(o.init), o.init);
   }
   TrainingLog log(o.out_dir + "/loss.csv", o.out_dir + "/loss.png", {"val_eer"}, step + 1);
   // Handles to the module's own tensors (a Tensor copy shares the TensorImpl and its grad).

@@ -1,5 +1,12 @@
 // `dubkit train encoder`: trains the GE2E speaker encoder (generalised end-to-end loss, softmax
-// variant, Wan et al. 2018) on a corpus's train speakers.
+// variant, Wan et al. 2018) on the train speakers of one or more corpora.
+//
+// The main corpus (`corpus_dir`) is the one the model is for: its val speakers validate and
+// calibrate the threshold, and each of its train speakers also gives `pseudo_speakers`
+// pseudo-speakers (corpus/perturb.hpp's perturbations of up to `pseudo_seconds` of its speech),
+// so a few dozen real voices become a few hundred realistic ones. `more_corpora` add their
+// train speakers as they are (the synthetic corpus beside a real one). Utterances shorter than
+// a window (single words) are joined per speaker, in manifest order, into window-long pieces.
 //
 // Each step draws `speakers` train speakers x `utterances` utterances each and one random
 // window of `frames` ge2e-40 mel frames (VAD-trimmed speech) per utterance; the batch at step s
@@ -13,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "voice/speaker_encoder.hpp"
 
@@ -20,6 +28,12 @@ namespace dubkit {
 
 struct EncoderTrainOptions {
   std::string corpus_dir;
+  std::vector<std::string> more_corpora;
+  int pseudo_speakers = 0;        // per train speaker of the main corpus
+  double pseudo_seconds = 90;     // of speech perturbed for each pseudo-speaker
+  // Share of each batch's speakers drawn from the main corpus and its pseudo-speakers (0: drawn
+  // from all speakers alike). Batches of real voices only are harder than mixed ones.
+  double main_share = 0;
   std::string out_dir;
   long steps = 3000;              // total optimisation steps
   int speakers = 32;              // speakers per batch (N)
@@ -34,6 +48,7 @@ struct EncoderTrainOptions {
   long validate_every = 250;
   std::uint64_t seed = 1;
   bool resume = false;            // continue from the latest checkpoint in out_dir
+  std::string init;               // start from these weights (a trained encoder) instead of random ones
   int threads = 2;
   void validate() const;          // throws InvalidArgument naming the field
 };

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <random>
+#include <utility>
 
 #include "core/error.hpp"
 #include "corpus/perturb.hpp"
@@ -62,18 +63,31 @@ SpeakerEvalResult score_pieces(SpeakerEncoder& encoder, const std::vector<std::v
 SpeakerEvalResult evaluate_speakers(SpeakerEncoder& encoder, const std::string& corpus_dir,
                                     const std::vector<CorpusUtterance>& manifest, const SpeakerEvalOptions& o) {
   std::map<std::string, std::vector<const CorpusUtterance*>> by_speaker;
+  std::map<std::string, double> seconds;
   for (const CorpusUtterance& u : manifest)
-    if (u.split == o.split && (o.lang.empty() || u.lang == o.lang) && u.duration >= o.seconds) by_speaker[u.speaker].push_back(&u);
+    if (u.split == o.split && (o.lang.empty() || u.lang == o.lang) && (o.base_voice.empty() || u.base_voice == o.base_voice)) {
+      by_speaker[u.speaker].push_back(&u);
+      seconds[u.speaker] += u.duration;
+    }
   std::vector<std::vector<Waveform>> pieces;
   for (auto& [speaker, utts] : by_speaker) {
+    if (seconds[speaker] < o.min_minutes * 60) continue;
     std::mt19937_64 rng(stable_hash(speaker, o.seed));
     std::shuffle(utts.begin(), utts.end(), rng);
     pieces.emplace_back();
+    Waveform joined{16000, {}};
     for (const CorpusUtterance* u : utts) {
       if (static_cast<int>(pieces.back().size()) == o.per_speaker) break;
       const Waveform w = read_speech_16k(corpus_dir + "/" + u->path);
       const auto need = static_cast<std::size_t>(o.seconds * w.rate);
-      if (w.samples.size() < need) continue;
+      if (w.samples.size() < need) {
+        joined.samples.insert(joined.samples.end(), w.samples.begin(), w.samples.end());
+        if (joined.samples.size() >= need) {
+          joined.samples.resize(need);
+          pieces.back().push_back(std::exchange(joined, Waveform{16000, {}}));
+        }
+        continue;
+      }
       const std::size_t offset = rng() % (w.samples.size() - need + 1);
       pieces.back().push_back(Waveform{w.rate, std::vector<float>(w.samples.begin() + static_cast<long>(offset),
                                                                   w.samples.begin() + static_cast<long>(offset + need))});

@@ -1,7 +1,8 @@
 // Speaker-verification evaluation on a corpus split: each chosen utterance is cut to a
-// `seconds`-long piece of its speech (VAD first, then a seeded offset), embedded through the
-// same path users take (embed_wave), and every pair of pieces is a trial: same speaker or
-// not. Reports the equal error rate and its threshold.
+// `seconds`-long piece of its speech (VAD first, then a seeded offset; utterances shorter than
+// that, such as single words, are joined with the speaker's next ones until they are long
+// enough), embedded through the same path users take (embed_wave), and every pair of pieces
+// is a trial: same speaker or not. Reports the equal error rate and its threshold.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,8 @@ struct SpeakerEvalOptions {
   int per_speaker = 10;        // utterances per speaker (fewer when a speaker has fewer)
   std::uint64_t seed = 1;
   std::string lang;            // only this language when not empty
+  std::string base_voice;      // only this base voice (a real corpus: this source) when not empty
+  double min_minutes = 0;      // only speakers with at least this much audio in the split
 };
 
 struct SpeakerEvalResult {

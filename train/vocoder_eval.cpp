@@ -5,11 +5,15 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <sstream>
 
 #include "audio/io.hpp"
+#include "align/phone_classes.hpp"
 #include "audio/mel_cepstral_distortion.hpp"
 #include "core/error.hpp"
+#include "corpus/engines.hpp"
 #include "corpus/manifest.hpp"
+#include "text/phonemizer.hpp"
 #include "vocoder/vocoder.hpp"
 #include "voice/speech_recognizer.hpp"
 
@@ -17,12 +21,13 @@ namespace dubkit {
 
 namespace {
 
-// The first `n` utterances of the split and language, taking each speaker's next one in turn,
-// so every speaker is heard before any is heard twice.
+// The first `n` utterances of the split and language (with a transcript, when recognising),
+// taking each speaker's next one in turn, so every speaker is heard before any is heard twice.
 std::vector<CorpusUtterance> round_robin(const std::vector<CorpusUtterance>& manifest, const VocoderEvalOptions& o) {
   std::map<std::string, std::vector<const CorpusUtterance*>> by_speaker;
   for (const CorpusUtterance& u : manifest)
-    if (u.split == o.split && u.lang == o.lang) by_speaker[u.speaker].push_back(&u);
+    if (u.split == o.split && u.lang == o.lang && (!o.recognise || !(o.lang == "en" ? u.text : u.phonemes).empty()))
+      by_speaker[u.speaker].push_back(&u);
   std::vector<CorpusUtterance> out;
   for (std::size_t round = 0; static_cast<int>(out.size()) < o.utterances; ++round) {
     bool any = false;
@@ -34,6 +39,29 @@ std::vector<CorpusUtterance> round_robin(const std::vector<CorpusUtterance>& man
     if (!any) break;
   }
   return out;
+}
+
+// Phone classes (align/phone_classes.hpp) as space-separated names, pauses left out, so that
+// word_errors() counts phone edits.
+std::string class_string(const std::vector<int>& classes) {
+  std::string out;
+  for (const int c : classes)
+    if (c != kPauseClass) out += (out.empty() ? "" : " ") + phone_class_names()[static_cast<std::size_t>(c)];
+  return out;
+}
+
+// PocketSphinx's CMU phones ("hh ah l ow"), through flite's CMU-to-IPA table.
+std::string heard_phone_classes(const std::string& cmu) {
+  std::vector<int> classes;
+  std::istringstream in(cmu);
+  for (std::string p; in >> p;) {
+    try {
+      classes.push_back(phone_class(flite_phone_to_ipa(p)));
+    } catch (const InvalidArgument&) {
+      classes.push_back(kOtherClass);
+    }
+  }
+  return class_string(classes);
 }
 
 struct Timed {
@@ -59,7 +87,6 @@ void VocoderEvalOptions::validate() const {
   need(split == "train" || split == "val" || split == "test", "--split must be train, val or test");
   need(utterances >= 1, "--utterances must be at least 1");
   need(griffin_lim_iterations >= 1, "--griffin-lim-iterations must be at least 1");
-  need(!recognise || lang == "en", "word error rates need PocketSphinx's English model; pass --no-wer for --lang " + lang);
 }
 
 nlohmann::ordered_json evaluate_vocoder(const VocoderEvalOptions& o, const std::function<void(int, int)>& progress) {
@@ -70,8 +97,18 @@ nlohmann::ordered_json evaluate_vocoder(const VocoderEvalOptions& o, const std::
   if (vocoder->preset().name != gl->preset().name)
     throw InvalidArgument("vocoder eval: " + vocoder->name() + " takes " + vocoder->preset().name +
                           " features; the corpus evaluation compares on wav2lip-16k (16 kHz)");
+  // English: words; other languages: phones (see the header).
+  const bool by_phones = o.lang != "en";
   std::optional<SpeechRecognizer> asr;
-  if (o.recognise) asr.emplace();
+  if (o.recognise) {
+    RecognizerConfig config;
+    config.phones = by_phones;
+    asr.emplace(config);
+  }
+  auto heard = [&](const Waveform& w) {
+    const std::string text = asr->transcribe(w);
+    return by_phones ? heard_phone_classes(text) : text;
+  };
   if (!o.keep_audio_dir.empty()) std::filesystem::create_directories(o.keep_audio_dir);
 
   WordErrors wer_original, wer_vocoded, wer_gl;
@@ -94,9 +131,11 @@ nlohmann::ordered_json evaluate_vocoder(const VocoderEvalOptions& o, const std::
     nlohmann::ordered_json row{{"id", u.id}, {"speaker", u.speaker}, {"seconds", original.seconds()},
                                {"mcd", mcd}, {"mcd_griffinlim", mcd_gl}};
     if (asr) {
-      const WordErrors eo = word_errors(u.text, asr->transcribe(original));
-      const WordErrors ev = word_errors(u.text, asr->transcribe(voc.wave));
-      const WordErrors eg = word_errors(u.text, asr->transcribe(grif.wave));
+      const std::string reference =
+          by_phones ? class_string(phone_classes(split_ipa(u.phonemes))) : u.text;
+      const WordErrors eo = word_errors(reference, heard(original));
+      const WordErrors ev = word_errors(reference, heard(voc.wave));
+      const WordErrors eg = word_errors(reference, heard(grif.wave));
       wer_original += eo;
       wer_vocoded += ev;
       wer_gl += eg;
@@ -120,11 +159,12 @@ nlohmann::ordered_json evaluate_vocoder(const VocoderEvalOptions& o, const std::
                                 {"real_time_factor", vocoder_seconds / audio_seconds},
                                 {"real_time_factor_griffinlim", gl_seconds / audio_seconds}};
   if (asr) {
+    report["measure"] = by_phones ? "phone error rate" : "word error rate";
     report["wer_original"] = wer_original.rate();
     report["wer"] = wer_vocoded.rate();
     report["wer_griffinlim"] = wer_gl.rate();
     report["wer_ratio"] = wer_original.rate() > 0 ? wer_vocoded.rate() / wer_original.rate() : NAN;
-    report["words"] = wer_original.reference_words;
+    report[by_phones ? "phones" : "words"] = wer_original.reference_words;
   }
   report["rows"] = rows;
   return report;

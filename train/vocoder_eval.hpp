@@ -3,6 +3,13 @@
 // resynthesis (same recogniser, same reference text), mel-cepstral distortion against the
 // original (audio/mel_cepstral_distortion.hpp), and the same figures for Griffin-Lim on the same
 // files, plus each one's real-time factor.
+//
+// Languages other than English have no PocketSphinx word model here, so they are measured by
+// phone error rate instead: PocketSphinx's phone decoder (English acoustic model) hears the
+// audio, its CMU phones and the utterance's espeak-ng phonemes are both folded to the aligner's
+// phone classes (align/phone_classes.hpp), and the edit distance between the two sequences is
+// counted. The English model's bias makes the original's own rate high; the ratio of the
+// resynthesis's rate to the original's is the figure that compares vocoders.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +24,10 @@ struct VocoderEvalOptions {
   std::string corpus_dir;
   std::string vocoder;               // "griffinlim" or a vocoder file (vocoder/vocoder.hpp)
   std::string split = "test";        // speakers of this split
-  std::string lang = "en";           // WER needs PocketSphinx's English model
+  std::string lang = "en";           // en: word error rate; others: phone error rate
   int utterances = 40;               // dealt round-robin over the split's speakers
   int griffin_lim_iterations = 32;   // the reference point (say's setting)
-  bool recognise = true;             // WER on/off
+  bool recognise = true;             // WER / PER on/off
   std::string keep_audio_dir;        // if set: original, vocoded and Griffin-Lim WAVs go here
   void validate() const;             // throws InvalidArgument naming the field
 };

@@ -163,7 +163,10 @@ struct Data {
 
 // The options that make a run what it is (OUT/run.json).
 std::string run_identity(const VocoderTrainOptions& o, const Generator& g) {
-  return nlohmann::json{{"corpus", fs::weakly_canonical(o.corpus_dir).string()}, {"architecture", g.architecture},
+  std::vector<std::string> more;
+  for (const std::string& c : o.more_corpora) more.push_back(fs::weakly_canonical(c).string());
+  return nlohmann::json{{"corpus", fs::weakly_canonical(o.corpus_dir).string()}, {"more_corpora", more},
+                        {"architecture", g.architecture},
                         {"config", g.config_json}, {"init", o.init}, {"finetune_synth", o.finetune_synth}, {"batch", o.batch},
                         {"segment", o.segment}, {"lr", o.lr}, {"warmup", o.warmup}, {"gan_start", o.gan_start},
                         {"disc_width", o.disc_width}, {"mel_weight", o.mel_weight}, {"stft_weight", o.stft_weight},
@@ -176,12 +179,17 @@ Data load_data(const VocoderTrainOptions& o, const MelAnalyzer& analyzer) {
   if (!o.finetune_synth.empty()) synth = std::make_unique<SynthMels>(o.finetune_synth, o.encoder_path);
   const double fps = double(analyzer.preset().sample_rate) / analyzer.preset().stft.hop;
   Data d;
-  for (const CorpusUtterance& u : read_manifest(o.corpus_dir)) {
+  std::vector<std::pair<std::string, CorpusUtterance>> utterances;
+  for (CorpusUtterance& u : read_manifest(o.corpus_dir)) utterances.emplace_back(o.corpus_dir, std::move(u));
+  for (const std::string& dir : o.more_corpora)
+    for (CorpusUtterance& u : read_manifest(dir))
+      if (u.split == "train") utterances.emplace_back(dir, std::move(u));
+  for (const auto& [dir, u] : utterances) {
     const bool train = u.split == "train";
     if (!train && u.split != "val") continue;
     if (train && o.max_utterances > 0 && static_cast<int>(d.train.size()) >= o.max_utterances) continue;
     if (!train && d.val.size() >= 4) continue;
-    const std::string path = o.corpus_dir + "/" + u.path;
+    const std::string path = dir + "/" + u.path;
     const Waveform w = read_mono(path);
     if (w.rate != analyzer.preset().sample_rate)
       throw FormatError(path + ": corpus audio at " + std::to_string(w.rate) + " Hz, the vocoder's preset " +

@@ -8,7 +8,8 @@
 // The reconstruction-only start is not in the recipe: on 2 cores it reaches intelligible speech
 // in minutes, and the discriminators then refine the phase and fine structure.
 //
-// Data: random `segment`-sample excerpts of the corpus's train utterances with their mel frames
+// Data: random `segment`-sample excerpts of the train utterances of the corpus (and of
+// `more_corpora`: a real corpus beside the synthetic one) with their mel frames
 // (mels of the whole utterance, so excerpts see no edge effects), or, with `finetune_synth`, the
 // synthesizer's teacher-forced mels of the same utterances (ground-truth durations, so its frames
 // line up with the real audio): the vocoder then learns to undo the synthesizer's smoothing.
@@ -31,13 +32,15 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "vocoder/convnext_vocoder.hpp"
 
 namespace dubkit {
 
 struct VocoderTrainOptions {
-  std::string corpus_dir;
+  std::string corpus_dir;         // its val utterances measure the run
+  std::vector<std::string> more_corpora;  // more train utterances
   std::string out_dir;
   std::string architecture = "convnext-istft";  // or "hifigan"
   ConvNextVocoderConfig model;    // the convnext-istft network's size

@@ -1,5 +1,5 @@
-// read_audio_track (declared in video_reader.hpp): the audio track decoded, mixed to mono and
-// placed on the video timeline by its timestamps.
+// read_audio_track and read_audio_file (declared in video_reader.hpp): the audio track
+// decoded, mixed to mono and placed on the video timeline (or its own) by its timestamps.
 #include <cmath>
 #include <optional>
 #include <vector>
@@ -98,25 +98,25 @@ class MonoMixer {
   int format_ = -1, rate_ = 0, channels_ = 0;
 };
 
-}  // namespace
-
-Waveform read_audio_track(const std::string& path, int rate) {
-  if (rate <= 0) throw InvalidArgument("audio rate must be positive, got " + std::to_string(rate));
+// `on_video_timeline`: sample 0 is the first picture's time; otherwise the first audio sample's.
+Waveform decode_audio(const std::string& path, int rate, bool on_video_timeline) {
+  if (rate < 0 || (rate == 0 && on_video_timeline))
+    throw InvalidArgument("audio rate must be positive, got " + std::to_string(rate));
   ff::Input fmt = ff::open_input(path);
-  const int v = ff::video_stream(fmt.get(), path);
+  const int v = on_video_timeline ? ff::video_stream(fmt.get(), path) : -1;
   const int a = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, v, nullptr, 0);
   if (a < 0) throw FormatError("'" + path + "' has no audio track");
   for (unsigned i = 0; i < fmt->nb_streams; ++i)
     if (static_cast<int>(i) != v && static_cast<int>(i) != a) fmt->streams[i]->discard = AVDISCARD_ALL;
   // One thread: only the first picture's timestamp is wanted, without frame-thread delay.
-  ff::Codec video = ff::open_decoder(fmt.get(), v, 1, path);
+  ff::Codec video = v >= 0 ? ff::open_decoder(fmt.get(), v, 1, path) : ff::Codec();
   ff::Codec audio = ff::open_decoder(fmt.get(), a, 0, path);
   const double audio_tb = av_q2d(fmt->streams[a]->time_base);
   const int in_rate = audio->sample_rate;
   if (in_rate <= 0) throw FormatError("'" + path + "': audio track without a sample rate");
 
   MonoMixer mixer(path);
-  Timeline timeline(in_rate, rate);
+  Timeline timeline(in_rate, rate > 0 ? rate : in_rate);
   // Audio decoded before the first picture's time is known waits here (a few packets).
   std::vector<std::pair<double, std::vector<float>>> early;
   std::optional<double> origin;
@@ -133,6 +133,7 @@ Waveform read_audio_track(const std::string& path, int rate) {
       const double start = ts == AV_NOPTS_VALUE ? NAN : ts * audio_tb;
       std::vector<float> mono = mixer.mix(frame.get());
       if (mono.empty()) continue;
+      if (!origin && v < 0) origin = std::isnan(start) ? 0.0 : start;
       if (origin)
         timeline.add(start - *origin, std::move(mono));
       else
@@ -167,7 +168,7 @@ Waveform read_audio_track(const std::string& path, int rate) {
     }
     av_packet_unref(pkt.get());
   }
-  if (!origin) {
+  if (!origin && v >= 0) {
     send(video.get(), nullptr);
     take_video();
     if (!origin) throw FormatError("'" + path + "': no decodable video frame");
@@ -176,5 +177,11 @@ Waveform read_audio_track(const std::string& path, int rate) {
   take_audio();
   return timeline.finish();
 }
+
+}  // namespace
+
+Waveform read_audio_track(const std::string& path, int rate) { return decode_audio(path, rate, true); }
+
+Waveform read_audio_file(const std::string& path, int rate) { return decode_audio(path, rate, false); }
 
 }  // namespace dubkit

@@ -82,4 +82,10 @@ class VideoReader {
 // VideoReader, and FormatError naming the file when it has no audio track.
 Waveform read_audio_track(const std::string& path, int rate);
 
+// Any file FFmpeg decodes (an audio file of any codec FFmpeg has: WAV, Vorbis, raw G.722, ...,
+// or a video's sound), its best audio track mixed to mono as above, at `rate` Hz, on its own
+// timeline: sample 0 is its first audio sample. `rate` 0 keeps the file's own rate. Throws as
+// read_audio_track.
+Waveform read_audio_file(const std::string& path, int rate);
+
 }  // namespace dubkit

@@ -1,6 +1,7 @@
 // The GE2E loss, the EER metric, and the encoder trainer's exact resume on a tiny corpus.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -91,4 +92,41 @@ TEST_CASE("encoder training resumes exactly where it stopped", "[train]") {
   for (std::string line; std::getline(csv, line);) ++lines;
   CHECK(lines == 5);  // header + 4 steps, none repeated
   CHECK(fs::file_size(first.out_dir + "/loss.png") > 1000);
+}
+
+TEST_CASE("encoder training draws on a second corpus and on pseudo-speakers of the main one", "[train]") {
+  CorpusOptions c;
+  c.hours = 0.02;
+  c.speakers = 12;  // 2 train speakers per language
+  c.seed = 4;
+  c.out_dir = test::temp_dir("train_main_corpus");
+  build_corpus(c);
+  const std::string main_corpus = c.out_dir;
+  c.seed = 5;
+  c.out_dir = test::temp_dir("train_more_corpus");
+  build_corpus(c);
+
+  EncoderTrainOptions o;
+  o.corpus_dir = main_corpus;
+  o.out_dir = test::temp_dir("train_more");
+  o.steps = 1;
+  o.speakers = 14;  // more than either corpus has train speakers
+  o.utterances = 2;
+  o.frames = 40;
+  o.model.hidden = 16;
+  o.model.layers = 1;
+  o.model.embedding = 8;
+  o.checkpoint_every = 1;
+  o.validate_every = 1;
+  o.threads = 1;
+  CHECK_THROWS_WITH(train_encoder(o), Catch::Contains("fewer than --speakers 14"));
+
+  // 6 main + 6 more + 6 x 1 pseudo-speakers of the main ones = 18 speakers: enough.
+  o.more_corpora = {c.out_dir};
+  o.pseudo_speakers = 1;
+  o.pseudo_seconds = 4;
+  o.main_share = 0.5;
+  const EncoderTrainReport r = train_encoder(o);
+  CHECK(r.steps == 1);
+  CHECK(std::isfinite(r.final_loss));
 }

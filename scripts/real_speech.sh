@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Reproduces the real-speech figures of issue 23 (models/speaker_encoder.md, models/vocoder.md,
+# models/aligner.md): the real corpus from Debian packages, the encoder and the vocoder
+# retrained on real + synthetic speech, and every evaluation, per source and language.
+#   scripts/real_speech.sh corpus             # out/real (about 700 MB fetched once) and out/corpus
+#   scripts/real_speech.sh encoder-eval [E]   # EER tables for encoder file E (default: models/)
+#   scripts/real_speech.sh vocoder-eval [V]   # WER / PER / MCD tables for vocoder file V
+#   scripts/real_speech.sh aligner-eval [A]   # boundary tables for aligner file A
+# Training commands are in the model cards; they take hours on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dubkit=build/tools/dubkit
+real=out/real
+synthetic=out/corpus
+
+case "${1:-}" in
+  corpus)
+    "$dubkit" corpus build --out "$synthetic" --hours 5 --speakers 240 --seed 1
+    "$dubkit" corpus real --out "$real"
+    ;;
+  encoder-eval)
+    encoder="${2:-models/speaker_encoder.safetensors}"
+    eval_row() {  # label, then voice eval arguments
+      local label="$1"; shift
+      "$dubkit" voice eval --encoder "$encoder" --seconds 2 --per-speaker 10 --json "$@" |
+        python3 -c 'import json,sys; r=json.load(sys.stdin); t=r.get("at_calibrated_threshold") or {}
+print("| %s | %d | %d / %d | %.2f%% | %s |" % (sys.argv[1], r["speakers"], r["same_trials"], r["different_trials"], 100*r["eer"],
+  "%.2f%% / %.2f%%" % (100*t["false_accept_rate"], 100*t["false_reject_rate"]) if t else "-"))' "$label"
+    }
+    echo "| trials | speakers | same / different | EER | at the calibrated threshold: FA / FR |"
+    echo "| --- | --- | --- | --- | --- |"
+    eval_row "real, test speakers, all" --corpus "$real" --split test
+    eval_row "real, test speakers with 5+ minutes" --corpus "$real" --split test --min-minutes 5
+    eval_row "real, test speakers with 4+ minutes" --corpus "$real" --split test --min-minutes 4
+    eval_row "real, val speakers (calibration)" --corpus "$real" --split val
+    for source in klettres ktuberling tuxpaint; do
+      eval_row "real test, $source" --corpus "$real" --split test --source "$source"
+    done
+    for lang in ru nl cs fr; do
+      eval_row "real test, language $lang" --corpus "$real" --split test --lang "$lang"
+    done
+    eval_row "synthetic, test speakers, all" --corpus "$synthetic" --split test
+    for lang in en es de; do
+      eval_row "synthetic test, language $lang" --corpus "$synthetic" --split test --lang "$lang"
+    done
+    ;;
+  vocoder-eval)
+    vocoder="${2:-default}"
+    "$dubkit" vocoder eval --corpus "$real" --vocoder "$vocoder" --split val --lang en --utterances 40
+    for lang in ru cs nl fr; do
+      "$dubkit" vocoder eval --corpus "$real" --vocoder "$vocoder" --split test --lang "$lang" --utterances 20
+    done
+    "$dubkit" vocoder eval --corpus "$synthetic" --vocoder "$vocoder" --split test --utterances 40
+    ;;
+  aligner-eval)
+    aligner="${2:-models/aligner.safetensors}"
+    voice="$HOME/.cache/dubkit/debian/root/festvox-ru/usr/share/festival/voices/russian/msu_ru_nsh_clunits"
+    "$dubkit" align eval --model "$aligner" --corpus "$synthetic" --split test
+    "$dubkit" align eval --model "$aligner" --festvox-lab "$voice/lab" --festvox-wav "$voice/wav" --text "$voice/etc/txt.done.data"
+    ;;
+  *)
+    sed -n 2,10p "$0"
+    exit 2
+    ;;
+esac
