@@ -7,13 +7,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
-#include <thread>
 
 #include "audio/io.hpp"
 #include "audio/resample.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/parallel_for.hpp"
 #include "corpus/manifest.hpp"
 #include "corpus/perturb.hpp"
 #include "corpus/texts.hpp"
@@ -199,14 +198,11 @@ nlohmann::ordered_json build_corpus(const CorpusOptions& o, const std::function<
   // the share is reached, so the set of utterances does not depend on thread timing.
   const double per_speaker = o.hours * 3600.0 / speakers.size();
   std::vector<std::vector<CorpusUtterance>> results(speakers.size());
-  std::atomic<std::size_t> next{0};
   std::atomic<long long> done_ms{0};
-  std::atomic<int> running{o.threads};
-  std::mutex error_mutex;
-  std::exception_ptr error;
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < speakers.size();) {
-      try {
+  const double total = per_speaker * speakers.size();
+  parallel_for(
+      speakers.size(), o.threads,
+      [&](std::size_t i) {
         double have = 0;
         for (int j = 0; have < per_speaker; ++j) {
           results[i].push_back(make_utterance(o, speakers[i], j, sentences.at(speakers[i].base.lang)));
@@ -214,23 +210,10 @@ nlohmann::ordered_json build_corpus(const CorpusOptions& o, const std::function<
           done_ms += static_cast<long long>(std::min(d, per_speaker - have) * 1000);
           have += d;
         }
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next = speakers.size();
-      }
-    }
-    --running;
-  };
-  std::vector<std::thread> pool;
-  for (int t = 0; t < o.threads; ++t) pool.emplace_back(worker);
-  const double total = per_speaker * speakers.size();
-  while (running.load() > 0) {
-    if (progress) progress(done_ms.load() / 1000.0, total);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  for (std::thread& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+      },
+      [&] {
+        if (progress) progress(done_ms.load() / 1000.0, total);
+      });
   if (progress) progress(total, total);
 
   std::string manifest;

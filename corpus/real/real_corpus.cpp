@@ -2,16 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include <torch/torch.h>
 
@@ -19,6 +16,7 @@
 #include "audio/io.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/parallel_for.hpp"
 #include "corpus/manifest.hpp"
 #include "corpus/perturb.hpp"
 #include "corpus/real/debian_cache.hpp"
@@ -277,35 +275,26 @@ nlohmann::ordered_json build_real_corpus(const RealCorpusOptions& o, const std::
     torch::set_num_threads(1);
   }
   std::vector<Record> records(clips.size());
-  std::atomic<std::size_t> next{0}, done{0};
-  std::atomic<int> running{o.threads};
-  std::mutex error_mutex;
-  std::exception_ptr error;
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < clips.size(); ++done) {
-      try {
-        records[i] = process(o, clips[i], aligner ? &*aligner : nullptr);
-        // The listing decides how speakers are held out, also for recordings made by an earlier run.
-        const RealClip& c = clips[i].clip;
-        records[i].group = c.group.empty() ? c.speaker : c.group;
-        records[i].testable = c.testable;
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex);
-        if (!error) error = std::current_exception();
-        next = clips.size();
-      }
-    }
-    --running;
-  };
-  std::vector<std::thread> pool;
-  for (int t = 0; t < o.threads; ++t) pool.emplace_back(worker);
-  while (running.load() > 0) {
-    if (progress) progress(double(done.load()), double(clips.size()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::atomic<std::size_t> done{0};
+  try {
+    parallel_for(
+        clips.size(), o.threads,
+        [&](std::size_t i) {
+          records[i] = process(o, clips[i], aligner ? &*aligner : nullptr);
+          // The listing decides how speakers are held out, also for recordings made by an earlier run.
+          const RealClip& c = clips[i].clip;
+          records[i].group = c.group.empty() ? c.speaker : c.group;
+          records[i].testable = c.testable;
+          ++done;
+        },
+        [&] {
+          if (progress) progress(double(done.load()), double(clips.size()));
+        });
+  } catch (...) {
+    torch::set_num_threads(torch_threads);
+    throw;
   }
-  for (std::thread& t : pool) t.join();
   torch::set_num_threads(torch_threads);
-  if (error) std::rethrow_exception(error);
   if (progress) progress(double(clips.size()), double(clips.size()));
 
   // Corpus-wide rules, in id order so the copy kept of a duplicate does not depend on listing order.
