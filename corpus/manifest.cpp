@@ -68,4 +68,17 @@ std::vector<CorpusUtterance> read_manifest(const std::string& corpus_dir) {
   return out;
 }
 
+std::map<std::string, std::string> read_speaker_groups(const std::string& corpus_dir) {
+  const std::string path = corpus_dir + "/speakers.json";
+  std::map<std::string, std::string> groups;
+  std::ifstream f(path);
+  if (!f) return groups;
+  const auto j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) throw FormatError(path + ": not a JSON array of speakers");
+  for (const auto& e : j)
+    if (e.is_object() && e.contains("id") && e.contains("group") && e["id"].is_string() && e["group"].is_string())
+      groups[e["id"].get<std::string>()] = e["group"].get<std::string>();
+  return groups;
+}
+
 }  // namespace dubkit

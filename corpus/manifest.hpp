@@ -8,6 +8,7 @@
 // in IPA, with start/end seconds.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,12 @@ CorpusUtterance parse_manifest_line(const std::string& line, const std::string& 
 
 // Reads DIR/manifest.jsonl. Throws IoError when missing, FormatError naming the line.
 std::vector<CorpusUtterance> read_manifest(const std::string& corpus_dir);
+
+// Speaker -> group from DIR/speakers.json's "group" fields (a real corpus writes them: speakers
+// of one group may be one person, e.g. KLettres' letters and syllables of one language). Empty
+// when the file is missing or names no groups; throws FormatError naming the file when it is not
+// a JSON array.
+std::map<std::string, std::string> read_speaker_groups(const std::string& corpus_dir);
 
 // The non-empty lines of a JSON-lines file, each with "PATH:LINE" for error messages. Throws
 // IoError naming the file and `how_to_make` when it cannot be read.

@@ -4,9 +4,10 @@
 # retrained on real + synthetic speech, and every evaluation, per source and language.
 #   scripts/real_speech.sh corpus             # out/real (about 700 MB fetched once) and out/corpus
 #   scripts/real_speech.sh encoder-eval [E]   # EER tables for encoder file E (default: models/)
+#   scripts/real_speech.sh vocoder-train      # models/vocoder.md's fine-tune on real speech (about 1.5 h)
 #   scripts/real_speech.sh vocoder-eval [V]   # WER / PER / MCD tables for vocoder file V
 #   scripts/real_speech.sh aligner-eval [A]   # boundary tables for aligner file A
-# Training commands are in the model cards; they take hours on 2 cores.
+# The other training commands are in the model cards; they take hours on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dubkit=build/tools/dubkit
@@ -43,6 +44,20 @@ print("| %s | %d | %d / %d | %.2f%% | %s |" % (sys.argv[1], r["speakers"], r["sa
     for lang in en es de; do
       eval_row "synthetic test, language $lang" --corpus "$synthetic" --split test --lang "$lang"
     done
+    ;;
+  vocoder-train)
+    # From the synthetic-only vocoder of commit f180b08 (models/vocoder.md's first recipe), in
+    # four stages; each stage's run folder resumes with --resume.
+    git show f180b08:models/vocoder.safetensors > out/vocoder_synthetic.safetensors
+    train=("$dubkit" train vocoder --corpus "$real" --also "$synthetic" --checkpoint-every 1000)
+    "${train[@]}" --init out/vocoder_synthetic.safetensors --out out/runs/vocoder_real --steps 3000 \
+      --gan-start 3000 --lr 2e-4 --warmup 100 --half
+    "${train[@]}" --init out/vocoder_synthetic.safetensors --out out/runs/vocoder_real --steps 3600 \
+      --gan-start 3000 --lr 2e-4 --warmup 100 --half --resume
+    "${train[@]}" --init out/runs/vocoder_real/vocoder.safetensors --out out/runs/vocoder_real3 --steps 12000 \
+      --gan-start 12000 --lr 3e-4 --warmup 200 --threads 1
+    "${train[@]}" --init out/runs/vocoder_real3/vocoder.safetensors --out out/runs/vocoder_real4 --steps 16000 \
+      --gan-start 16000 --lr 2e-4 --warmup 200 --threads 1 --half
     ;;
   vocoder-eval)
     vocoder="${2:-default}"

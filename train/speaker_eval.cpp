@@ -26,20 +26,24 @@ double SpeakerEvalResult::false_reject_rate(double t) const {
 
 namespace {
 
-// Embeds every piece and scores all pairs; `pieces` holds each speaker's pieces.
+// Embeds every piece and scores all pairs; `pieces` holds each speaker's pieces, `groups` each
+// speaker's group (empty: every speaker its own). Two speakers of one group may be one person,
+// so their pairs are neither same nor different trials.
 SpeakerEvalResult score_pieces(SpeakerEncoder& encoder, const std::vector<std::vector<Waveform>>& pieces,
-                               const std::string& what) {
+                               const std::vector<std::string>& groups, const std::string& what) {
   EmbedOptions embed_opts;
   embed_opts.vad = false;  // pieces are speech already
   std::vector<int> owner;
+  std::vector<std::string> owner_group;
   std::vector<torch::Tensor> rows;
   int speakers = 0;
-  for (const auto& list : pieces) {
-    for (const Waveform& w : list) {
+  for (std::size_t k = 0; k < pieces.size(); ++k) {
+    for (const Waveform& w : pieces[k]) {
       rows.push_back(embed_wave(encoder, w, what, embed_opts).embedding);
       owner.push_back(speakers);
+      owner_group.push_back(groups.empty() ? std::string() : groups[k]);
     }
-    if (!list.empty()) ++speakers;
+    if (!pieces[k].empty()) ++speakers;
   }
   if (speakers < 2) throw InvalidArgument("speaker evaluation: " + what + " has fewer than two speakers with usable audio");
   const torch::Tensor e = torch::stack(rows);
@@ -48,7 +52,12 @@ SpeakerEvalResult score_pieces(SpeakerEncoder& encoder, const std::vector<std::v
   std::vector<double> same, different;
   const std::size_t n = rows.size();
   for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = i + 1; j < n; ++j) (owner[i] == owner[j] ? same : different).push_back(s[i * n + j]);
+    for (std::size_t j = i + 1; j < n; ++j) {
+      if (owner[i] == owner[j])
+        same.push_back(s[i * n + j]);
+      else if (owner_group[i].empty() || owner_group[i] != owner_group[j])
+        different.push_back(s[i * n + j]);
+    }
   SpeakerEvalResult r;
   r.eer = equal_error_rate(same, different);
   r.same = std::move(same);
@@ -69,12 +78,16 @@ SpeakerEvalResult evaluate_speakers(SpeakerEncoder& encoder, const std::string& 
       by_speaker[u.speaker].push_back(&u);
       seconds[u.speaker] += u.duration;
     }
+  const std::map<std::string, std::string> group_of = read_speaker_groups(corpus_dir);
   std::vector<std::vector<Waveform>> pieces;
+  std::vector<std::string> groups;
   for (auto& [speaker, utts] : by_speaker) {
     if (seconds[speaker] < o.min_minutes * 60) continue;
     std::mt19937_64 rng(stable_hash(speaker, o.seed));
     std::shuffle(utts.begin(), utts.end(), rng);
     pieces.emplace_back();
+    const auto g = group_of.find(speaker);
+    groups.push_back(g == group_of.end() ? speaker : g->second);
     Waveform joined{16000, {}};
     for (const CorpusUtterance* u : utts) {
       if (static_cast<int>(pieces.back().size()) == o.per_speaker) break;
@@ -93,7 +106,7 @@ SpeakerEvalResult evaluate_speakers(SpeakerEncoder& encoder, const std::string& 
                                                                   w.samples.begin() + static_cast<long>(offset + need))});
     }
   }
-  return score_pieces(encoder, pieces, corpus_dir + " split '" + o.split + "'");
+  return score_pieces(encoder, pieces, groups, corpus_dir + " split '" + o.split + "'");
 }
 
 SpeakerEvalResult evaluate_speaker_dirs(SpeakerEncoder& encoder, const std::string& dir, const SpeakerEvalOptions& o) {
@@ -122,7 +135,7 @@ SpeakerEvalResult evaluate_speaker_dirs(SpeakerEncoder& encoder, const std::stri
       }
     }
   }
-  return score_pieces(encoder, pieces, dir);
+  return score_pieces(encoder, pieces, {}, dir);
 }
 
 }  // namespace dubkit

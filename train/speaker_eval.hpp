@@ -2,7 +2,9 @@
 // `seconds`-long piece of its speech (VAD first, then a seeded offset; utterances shorter than
 // that, such as single words, are joined with the speaker's next ones until they are long
 // enough), embedded through the same path users take (embed_wave), and every pair of pieces
-// is a trial: same speaker or not. Reports the equal error rate and its threshold.
+// is a trial: same speaker or not. Two speakers of one group (speakers.json's "group", a real
+// corpus's unit of splitting) may be one person: their pairs are no trial either way.
+// Reports the equal error rate and its threshold.
 #pragma once
 
 #include <cstdint>

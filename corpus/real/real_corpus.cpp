@@ -355,7 +355,7 @@ nlohmann::ordered_json build_real_corpus(const RealCorpusOptions& o, const std::
 
   std::string manifest;
   struct SpeakerTotals {
-    std::string source, split;
+    std::string source, group, split;
     std::set<std::string> langs;
     double seconds = 0;
     int clips = 0;
@@ -367,6 +367,7 @@ nlohmann::ordered_json build_real_corpus(const RealCorpusOptions& o, const std::
     manifest += to_json_line(r.utterance) + "\n";
     SpeakerTotals& t = speakers[r.utterance.speaker];
     t.source = r.source;
+    t.group = r.group;
     t.split = r.utterance.split;
     t.langs.insert(r.utterance.lang);
     t.seconds += r.utterance.duration;
@@ -378,7 +379,7 @@ nlohmann::ordered_json build_real_corpus(const RealCorpusOptions& o, const std::
   std::map<std::string, int> split_speakers;
   for (const auto& [id, t] : speakers) {
     speakers_json.push_back({{"id", id}, {"source", t.source}, {"langs", t.langs}, {"minutes", t.seconds / 60},
-                             {"clips", t.clips}, {"split", t.split}});
+                             {"clips", t.clips}, {"split", t.split}, {"group", t.group}});
     ++split_speakers[t.split];
   }
   write_file_atomic(o.out_dir + "/manifest.jsonl", manifest);

@@ -10,7 +10,7 @@
 //                             when the source has a transcript in the spoken language; phones
 //                             with their times from the aligner (align/aligner.hpp) when one is
 //                             given, else [] (a rerun with an aligner fills them in)
-//   speakers.json             every speaker: source, languages, minutes, clips, split
+//   speakers.json             every speaker: source, languages, minutes, clips, split, group
 //   summary.json              per source: listed, kept, each rule's rejections, transcripts
 //                             without audio, audio without transcripts, unreadable lines, and
 //                             the sources that could not be fetched or parsed, with why

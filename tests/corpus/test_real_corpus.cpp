@@ -236,6 +236,10 @@ TEST_CASE("corpus real end to end, offline: a festvox-layout package of flite sp
   for (const CorpusUtterance& u : m)
     if (u.base_voice == "klettres") klettres[u.speaker] = u.split;
   CHECK(klettres == std::map<std::string, std::string>{{"klettres-en-alpha", "val"}, {"klettres-en-syllab", "val"}});
+  const std::map<std::string, std::string> groups = read_speaker_groups(o.out_dir);  // for voice eval's trials
+  CHECK(groups.at("klettres-en-alpha") == "klettres-en");
+  CHECK(groups.at("klettres-en-syllab") == "klettres-en");
+  CHECK(groups.at("festvox-ru-nsh") == "festvox-ru-nsh");
   m.erase(std::remove_if(m.begin(), m.end(), [](const CorpusUtterance& u) { return u.base_voice != "festvox-ru"; }), m.end());
   REQUIRE(m.size() == 3);
   for (const CorpusUtterance& u : m) {

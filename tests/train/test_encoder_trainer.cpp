@@ -1,14 +1,18 @@
-// The GE2E loss, the EER metric, and the encoder trainer's exact resume on a tiny corpus.
+// The GE2E loss, the EER metric and its trials, and the encoder trainer's exact resume on a tiny
+// corpus.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
+#include "audio/io.hpp"
 #include "core/safetensors.hpp"
 #include "corpus/builder.hpp"
 #include "support.hpp"
 #include "train/encoder_trainer.hpp"
+#include "train/speaker_eval.hpp"
 #include "voice/verification.hpp"
 
 using namespace dubkit;
@@ -129,4 +133,47 @@ TEST_CASE("encoder training draws on a second corpus and on pseudo-speakers of t
   const EncoderTrainReport r = train_encoder(o);
   CHECK(r.steps == 1);
   CHECK(std::isfinite(r.final_loss));
+}
+
+TEST_CASE("speaker evaluation makes no trial of two speakers of one group", "[train]") {
+  // Three speakers of two tones each; a corpus whose speakers.json names no groups, and one that
+  // puts the first two in one group (as a real corpus does for KLettres' letters and syllables).
+  const std::string plain = test::temp_dir("eval_plain"), grouped = test::temp_dir("eval_grouped");
+  std::vector<CorpusUtterance> manifest;
+  const std::vector<std::string> speakers = {"a", "b", "c"};
+  for (std::size_t k = 0; k < speakers.size(); ++k)
+    for (int i = 0; i < 2; ++i) {
+      CorpusUtterance u;
+      u.speaker = speakers[k];
+      u.split = "test";
+      u.path = "wav/" + u.speaker + std::to_string(i) + ".wav";
+      u.duration = 1.5;
+      for (const std::string& dir : {plain, grouped}) {
+        fs::create_directories(dir + "/wav");
+        write_audio(dir + "/" + u.path, test::test_tone(16000, u.duration, 120.0 + 40.0 * k + 7.0 * i));
+      }
+      manifest.push_back(u);
+    }
+  std::ofstream(grouped + "/speakers.json")
+      << R"([{"id": "a", "group": "g"}, {"id": "b", "group": "g"}, {"id": "c", "group": "c"}])" << "\n";
+  CHECK(read_speaker_groups(grouped) == std::map<std::string, std::string>{{"a", "g"}, {"b", "g"}, {"c", "c"}});
+  CHECK(read_speaker_groups(plain).empty());
+
+  SpeakerEncoderConfig cfg;
+  cfg.hidden = 16;
+  cfg.layers = 1;
+  cfg.embedding = 8;
+  SpeakerEncoder encoder(cfg);
+  encoder->eval();
+  SpeakerEvalOptions o;
+  o.per_speaker = 2;
+  o.seconds = 1.0;
+  const SpeakerEvalResult all = evaluate_speakers(encoder, plain, manifest, o);
+  const SpeakerEvalResult by_group = evaluate_speakers(encoder, grouped, manifest, o);
+  // 3 speakers x 2 pieces: 3 same pairs; 12 different pairs, of which the 4 between the two
+  // grouped speakers are no trial.
+  CHECK(all.same.size() == 3);
+  CHECK(all.different.size() == 12);
+  CHECK(by_group.same == all.same);
+  CHECK(by_group.different.size() == 8);
 }
