@@ -67,6 +67,11 @@ std::vector<PhoneSpan> Aligner::align(const Waveform& wave, const std::vector<st
 
 std::vector<PhoneSpan> Aligner::align_posteriors(const FrameScores& lp, double seconds, const std::vector<std::string>& phones,
                                                  const AlignOptions& options) const {
+  return align_scored(lp, seconds, phones, options).phones;
+}
+
+ScoredAlignment Aligner::align_scored(const FrameScores& lp, double seconds, const std::vector<std::string>& phones,
+                                      const AlignOptions& options) const {
   if (phones.empty()) throw InvalidArgument("align: no phones to align");
   if (lp.classes != static_cast<int>(log_prior_.size()))
     throw InvalidArgument("align: posteriors over " + std::to_string(lp.classes) + " classes, the model has " +
@@ -86,9 +91,15 @@ std::vector<PhoneSpan> Aligner::align_posteriors(const FrameScores& lp, double s
   for (int t = 0; t < scores.frames; ++t)
     for (int c = 0; c < scores.classes; ++c) scores.at(t, c) -= static_cast<float>(scale * log_prior_[static_cast<std::size_t>(c)]);
   ForcedAlignment a = forced_align(scores, classes, optional);
+  double regret = 0;
+  for (std::size_t i = 0; i < a.spans.size(); ++i)
+    for (int t = a.spans[i].begin; t < a.spans[i].end; ++t) {
+      const float* row = &lp.data[static_cast<std::size_t>(t) * lp.classes];
+      regret += *std::max_element(row, row + lp.classes) - row[classes[i]];
+    }
   if (lead) a.spans.erase(a.spans.begin());
   if (trail) a.spans.pop_back();
-  return frame_spans_to_times(a.spans, phones, seconds);
+  return {frame_spans_to_times(a.spans, phones, seconds), regret / std::max(lp.frames, 1)};
 }
 
 std::vector<PhoneSpan> frame_spans_to_times(const std::vector<FrameSpan>& spans, const std::vector<std::string>& phones,
@@ -121,11 +132,12 @@ std::vector<int> frame_class_labels(const std::vector<PhoneSpan>& phones, int fr
   return out;
 }
 
-std::vector<PhoneSpan> align_file(const Aligner& aligner, const std::string& path, const std::vector<std::string>& phones,
-                                  const AlignOptions& options) {
+ScoredAlignment align_file(const Aligner& aligner, const std::string& path, const std::vector<std::string>& phones,
+                           const AlignOptions& options) {
   Waveform w = read_mono(path);
   if (w.rate != kAlignerSampleRate) w = resample(w, kAlignerSampleRate);
-  return aligner.align(w, phones, options);
+  if (phones.empty()) throw InvalidArgument("align: no phones to align");
+  return aligner.align_scored(aligner.log_posteriors(w), double(w.samples.size()) / w.rate, phones, options);
 }
 
 std::vector<std::string> phones_for_text(const std::string& text, const std::string& lang) {

@@ -39,6 +39,16 @@ struct AlignOptions {
   bool edge_silence = true;
 };
 
+// An alignment and how well the audio supports it. cost: the mean over the audio's frames of
+// (the best class's log-posterior - the aligned phone's), in nats per frame: near 0 where the
+// network hears what the transcript says; a transcript of other words forces phones onto
+// frames that sound like something else, and the cost grows several-fold (models/aligner.md
+// gives the figures of matched and mismatched transcripts).
+struct ScoredAlignment {
+  std::vector<PhoneSpan> phones;
+  double cost = 0;
+};
+
 class Aligner {
  public:
   // Loads a model file (load_aligner_model). Throws as it does.
@@ -64,6 +74,10 @@ class Aligner {
   std::vector<PhoneSpan> align_posteriors(const FrameScores& log_posteriors, double seconds,
                                           const std::vector<std::string>& phones, const AlignOptions& options = {}) const;
 
+  // align_posteriors() with the alignment's cost.
+  ScoredAlignment align_scored(const FrameScores& log_posteriors, double seconds, const std::vector<std::string>& phones,
+                               const AlignOptions& options = {}) const;
+
  private:
   mutable AlignerNet model_{nullptr};  // forward() is not const in LibTorch; inference changes nothing
   std::vector<float> log_prior_;
@@ -81,7 +95,7 @@ std::vector<int> frame_class_labels(const std::vector<PhoneSpan>& phones, int fr
 
 // Reads any audio file (mixed to mono, resampled to 16 kHz) and aligns `phones` to it. Throws
 // as read_mono and Aligner::align.
-std::vector<PhoneSpan> align_file(const Aligner& aligner, const std::string& path, const std::vector<std::string>& phones,
+ScoredAlignment align_file(const Aligner& aligner, const std::string& path, const std::vector<std::string>& phones,
                                   const AlignOptions& options = {});
 
 // The phones espeak-ng speaks for `text` in `lang` (a corpus code such as "en" or an espeak-ng

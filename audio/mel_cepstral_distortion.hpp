@@ -18,4 +18,10 @@ namespace dubkit {
 // analysis window (1024 samples).
 double mel_cepstral_distortion(const Waveform& reference, const Waveform& test);
 
+// The same between signals of different timing (a synthesis of the recording's text against
+// the recording): frames paired along the dynamic-time-warping path of least total distance
+// (steps 1:0, 0:1, 1:1), the mean taken over the path's pairs whose reference frame is speech.
+// Throws as above, and InvalidArgument when frames x frames exceeds 5e7 (cut the audio first).
+double mel_cepstral_distortion_dtw(const Waveform& reference, const Waveform& test);
+
 }  // namespace dubkit

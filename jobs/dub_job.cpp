@@ -93,10 +93,7 @@ DubReport dub_job(const DubJobOptions& o, const std::function<void(const DubProg
 
   torch::set_num_threads(d.threads);
   TextToSpeech tts(d.synthesizer);
-  if (!tts.encoder().empty() && tts.encoder() != voice.profile().encoder)
-    throw InvalidArgument("dub: the voice was made with the encoder '" + voice.profile().encoder +
-                          "', the synthesizer expects '" + tts.encoder() + "': enroll the voice again");
-  const LineVoice line_voice{voice.profile().embedding, voice.language(), voice.profile().signature, d.seed,
+  const LineVoice line_voice{tts.use_voice(voice.profile()), voice.language(), voice.profile().signature, d.seed,
                              [&gate](const std::string& m) { return gate.seal(m); }};
   DubPlan plan = plan_dub(d, tts, line_voice.speaker, line_voice.lang, clock.progress("plan"));
   r.fps = plan.video.fps;

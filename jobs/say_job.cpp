@@ -28,9 +28,7 @@ SayJobReport say_job(const SayJobOptions& o, const std::function<void(const Wave
   if (!o.output.empty()) gate.claim(o.output);
   const AuthorizedVoice& voice = gate.voice();
   TextToSpeech tts(o.synthesizer);
-  if (!tts.encoder().empty() && tts.encoder() != voice.profile().encoder)
-    throw InvalidArgument(o.voice + " was made with the encoder '" + voice.profile().encoder + "', the synthesizer expects '" +
-                          tts.encoder() + "': enroll the voice again with that encoder");
+  const std::vector<float> speaker = tts.use_voice(voice.profile());
   const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder, o.griffin_lim_iterations);
   AudioMarker marker = gate.marker(TextToSpeech::kSampleRate);
   const int rate = TextToSpeech::kSampleRate;
@@ -46,7 +44,6 @@ SayJobReport say_job(const SayJobOptions& o, const std::function<void(const Wave
   };
 
   SayJobReport r;
-  const std::vector<float>& speaker = voice.profile().embedding;
   std::size_t made = 0;
   const std::size_t target =
       o.say.durations.total_seconds > 0 ? static_cast<std::size_t>(std::lround(o.say.durations.total_seconds * rate)) : 0;

@@ -113,8 +113,14 @@ nlohmann::json to_json(const ConsentRecord& r, bool with_signature, bool with_at
 }  // namespace
 
 const std::vector<std::string>& consent_uses() {
-  static const std::vector<std::string> uses = {"dubbing", "lip-sync", "voice-restoration", "research"};
+  static const std::vector<std::string> uses = {"dubbing", "lip-sync", "voice-restoration", "research", "adaptation"};
   return uses;
+}
+
+std::string consent_uses_text() {
+  std::string text;
+  for (const std::string& u : consent_uses()) text += (text.empty() ? "" : ", ") + u;
+  return text;
 }
 
 bool use_covers_voice(const std::string& use) { return use == "dubbing" || use == "voice-restoration" || use == "research"; }
@@ -209,7 +215,7 @@ ConsentRecord parse_consent(const std::string& json, const std::string& source) 
   r.uses = rd.list(j, "uses");
   for (const auto& u : r.uses)
     if (std::find(consent_uses().begin(), consent_uses().end(), u) == consent_uses().end())
-      throw rd.bad("uses", "holds '" + u + "' (known: dubbing, lip-sync, voice-restoration, research)");
+      throw rd.bad("uses", "holds '" + u + "' (known: " + consent_uses_text() + ")");
   r.languages = rd.list(j, "languages");
   for (const auto& l : r.languages)
     if (l.size() < 2 || l.size() > 3 || !all_of(l, islower)) throw rd.bad("languages", "holds '" + l + "', not an ISO 639 code");

@@ -5,7 +5,7 @@
 //    "performer": {"name": "Ada Example", "represented": true, "representative": "Agency"},
 //    "signatory": {"name": "Ada Example", "role": "performer" | "estate" | "guardian"},
 //    "studio": {"name": "Demo Studio", "project": "Sample dub"},
-//    "uses": ["dubbing", "lip-sync", "voice-restoration", "research"], "languages": ["en", "es"],
+//    "uses": ["dubbing", "lip-sync", "voice-restoration", "research", "adaptation"], "languages": ["en", "es"],
 //    "territory": ["worldwide"] | ["DE", "FR", "EU", ...],
 //    "valid_from": "2026-11-30", "valid_until": "2027-11-30", "revocation": "URL or id",
 //    "path": "spoken",
@@ -61,9 +61,13 @@ struct ConsentRecord {
   bool attested() const { return attestation.has_value(); }
 };
 
-// The uses a record may permit, and which of them cover cloning a voice.
+// The uses a record may permit, and which of them cover cloning a voice. "adaptation" (the
+// performer's recordings may fine-tune a model to their voice or face) does not: a record needs
+// it besides a use that does.
 const std::vector<std::string>& consent_uses();
 bool use_covers_voice(const std::string& use);
+// consent_uses() as "dubbing, lip-sync, ...", for messages and help, so none lists them by hand.
+std::string consent_uses_text();
 
 // The sentence a performer reads: names the performer, the studio and the challenge.
 std::string consent_statement_text(const ConsentRecord& r);

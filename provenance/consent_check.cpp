@@ -222,7 +222,7 @@ VoiceProfile enroll_consented_voice(const std::string& consent_path, TrustStore&
 
 void authorize_use(const ConsentRecord& r, const TrustStore& trust, const std::string& use, const std::string& day) {
   if (std::find(consent_uses().begin(), consent_uses().end(), use) == consent_uses().end())
-    throw InvalidArgument("use '" + use + "' is not one of dubbing, lip-sync, voice-restoration, research");
+    throw InvalidArgument("use '" + use + "' is not one of " + consent_uses_text());
   const std::string today = day.empty() ? today_utc() : day;
   for (const ConsentCheck& c : {check_signature(r, trust), check_validity(r, today), check_revocation(r, trust)})
     if (!c.passed) throw ConsentRefused("consent " + r.id + ": " + c.name + ": " + c.detail);

@@ -37,7 +37,7 @@ struct ManifestAction {
 struct ManifestIngredient {
   std::string title;         // file name, no folder
   std::string relationship;  // "parentOf" (the source video) or "inputTo"
-  std::string role;          // "source video", "enrollment audio", "script", "speech"
+  std::string role;          // "source video", "enrollment audio", "adaptation audio", "script", "speech"
   std::string sha256;
 };
 

@@ -83,6 +83,9 @@ Manifest spoken_audio_manifest(const AuthorizedVoice& voice, const std::string& 
   const VoiceProfile& p = voice.profile();
   for (std::size_t i = 0; i < p.enrollment_files.size() && i < p.enrollment_sha256.size(); ++i)
     m.ingredients.push_back({p.enrollment_files[i], "inputTo", "enrollment audio", p.enrollment_sha256[i]});
+  if (p.adaptation)  // the recordings the voice was fine-tuned on (voice adapt) shaped it too
+    for (std::size_t i = 0; i < p.adaptation->files.size() && i < p.adaptation->sha256.size(); ++i)
+      m.ingredients.push_back({p.adaptation->files[i], "inputTo", "adaptation audio", p.adaptation->sha256[i]});
   return m;
 }
 

@@ -7,6 +7,9 @@
 #   scripts/real_speech.sh vocoder-train      # models/vocoder.md's fine-tune on real speech (about 1.5 h)
 #   scripts/real_speech.sh vocoder-eval [V]   # WER / PER / MCD tables for vocoder file V
 #   scripts/real_speech.sh aligner-eval [A]   # boundary tables for aligner file A
+#   scripts/real_speech.sh aligner-cost       # alignment costs of true and of other transcripts (models/aligner.md)
+#   scripts/real_speech.sh adapt-eval [S]     # voice adapt at 0 / 1 / 5 minutes (models/synthesizer.md)
+#   scripts/real_speech.sh adapt-study [S]    # which adapter tensors and learning rates pay (1 minute, 10 sentences)
 # The other training commands are in the model cards; they take hours on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,8 +76,52 @@ print("| %s | %d | %d / %d | %.2f%% | %s |" % (sys.argv[1], r["speakers"], r["sa
     "$dubkit" align eval --model "$aligner" --corpus "$synthetic" --split test
     "$dubkit" align eval --model "$aligner" --festvox-lab "$voice/lab" --festvox-wav "$voice/wav" --text "$voice/etc/txt.done.data"
     ;;
+  aligner-cost)
+    # 12 recordings per set (seeded shuffle), each aligned to its own text and to the next one's.
+    python3 - "$dubkit" <<'PY'
+import json, random, subprocess, sys
+dubkit = sys.argv[1]
+sets = {"real en, asterisk-allison": ("out/real", lambda u: u["speaker"] == "asterisk-allison" and u["lang"] == "en"),
+        "real ru, festvox-ru-nsh": ("out/real", lambda u: u["speaker"] == "festvox-ru-nsh"),
+        "real nl, fillets-nl-small": ("out/real", lambda u: u["speaker"] == "fillets-nl-small"),
+        "real fr, tuxpaint-fr": ("out/real", lambda u: u["speaker"] == "tuxpaint-fr"),
+        "synthetic en, test": ("out/corpus", lambda u: u["lang"] == "en" and u["split"] == "test")}
+random.seed(1)
+for name, (corpus, keep) in sets.items():
+    us = [u for u in map(json.loads, open(corpus + "/manifest.jsonl")) if keep(u) and u["duration"] > 1.5]
+    random.shuffle(us)
+    us = us[:12]
+    costs = {"own text": [], "another's text": []}
+    for i, u in enumerate(us):
+        for kind, text in (("own text", u["text"]), ("another's text", us[(i + 1) % len(us)]["text"])):
+            r = subprocess.run([dubkit, "align", "file", corpus + "/" + u["path"], "--text", text, "--lang", u["lang"], "--json"],
+                               capture_output=True, text=True, check=True)
+            costs[kind].append(json.loads(r.stdout)["cost"])
+    for kind, c in costs.items():
+        c.sort()
+        print(f"{name}, {kind}: min {c[0]:.2f}, median {c[len(c) // 2]:.2f}, max {c[-1]:.2f}")
+PY
+    ;;
+  adapt-eval)
+    # The real English reader the synthesizer never heard (asterisk-en, a val speaker of the corpus).
+    speaker="${2:-asterisk-allison}"
+    "$dubkit" voice adapt-eval --corpus "$real" --speaker "$speaker" --lang en --minutes 0 1 5 --test 40 \
+      --work "$(mktemp -d)"
+    ;;
+  adapt-study)
+    speaker="${2:-asterisk-allison}"
+    all=embedding,decoder_scale,decoder_shift,mel_scale,mel_shift
+    for variant in "--freeze $all" "--freeze decoder_scale,decoder_shift,mel_scale,mel_shift" \
+                   "--freeze decoder_scale,decoder_shift,embedding" "--freeze mel_scale,mel_shift,embedding" \
+                   "--lr 0.003" "--lr 0.001 --steps 200" "--lr 0.0003 --steps 200"; do
+      echo "== $variant"
+      # shellcheck disable=SC2086
+      "$dubkit" voice adapt-eval --corpus "$real" --speaker "$speaker" --lang en --minutes 0 1 --test 10 --no-wer \
+        $variant --work "$(mktemp -d)"
+    done
+    ;;
   *)
-    sed -n 2,10p "$0"
+    sed -n 2,12p "$0"
     exit 2
     ;;
 esac

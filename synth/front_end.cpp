@@ -1,5 +1,8 @@
 #include "synth/front_end.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/error.hpp"
 #include "corpus/engines.hpp"
 #include "text/phonemizer.hpp"
@@ -25,9 +28,15 @@ SentencePhones sentence_phones(const std::string& sentence, const std::string& l
 std::vector<std::string> split_text(const std::string& text) {
   std::vector<std::string> out;
   std::string current;
+  // A piece with nothing to say (only punctuation, as the "..." of "Wait ... what?") is dropped:
+  // espeak-ng has no phones for it. Bytes of multi-byte UTF-8 count as letters.
+  auto speakable = [](const std::string& piece) {
+    return std::any_of(piece.begin(), piece.end(),
+                       [](char c) { return static_cast<unsigned char>(c) >= 0x80 || std::isalnum(static_cast<unsigned char>(c)); });
+  };
   auto flush = [&] {
     while (!current.empty() && current.back() == ' ') current.pop_back();
-    if (!current.empty()) out.push_back(current);
+    if (speakable(current)) out.push_back(current);
     current.clear();
   };
   for (std::size_t i = 0; i < text.size(); ++i) {

@@ -178,7 +178,19 @@ torch::Tensor SynthesizerImpl::predict_log_durations(const torch::Tensor& featur
   const torch::Tensor m = mask.unsqueeze(2).to(torch::kFloat);
   torch::Tensor y = F::dropout(duration_norm1->forward(torch::relu(conv_time(duration_conv1, features))), drop) * m;
   y = F::dropout(duration_norm2->forward(torch::relu(conv_time(duration_conv2, y))), drop) * m;
-  return duration_out->forward(y).squeeze(2) * m.squeeze(2);
+  torch::Tensor d = duration_out->forward(y).squeeze(2);
+  if (adapter_) d = d + adapter_->duration_shift;
+  return d * m.squeeze(2);
+}
+
+void SynthesizerImpl::set_adapter(SpeakerAdapter a) {
+  if (a && (a->embedding.size(0) != config_.speaker_dim || a->decoder_scale.size(0) != config_.decoder_lstm ||
+            a->mel_scale.size(0) != config_.n_mels))
+    throw InvalidArgument("speaker adapter of sizes " + std::to_string(a->embedding.size(0)) + "/" +
+                          std::to_string(a->decoder_scale.size(0)) + "/" + std::to_string(a->mel_scale.size(0)) +
+                          " (embedding/decoder/mels) does not fit this synthesizer (" + std::to_string(config_.speaker_dim) +
+                          "/" + std::to_string(config_.decoder_lstm) + "/" + std::to_string(config_.n_mels) + ")");
+  adapter_ = std::move(a);
 }
 
 std::pair<torch::Tensor, torch::Tensor> SynthesizerImpl::upsample(const torch::Tensor& features,
@@ -231,8 +243,10 @@ SynthesizerOutput SynthesizerImpl::forward(const SynthesizerBatch& batch) {
   const torch::Tensor previous =
       torch::cat({go, target.view({b, k, r, c.n_mels}).select(2, r - 1).narrow(1, 0, k - 1)}, 1);
   const torch::Tensor p = prenet_forward(previous, true);
-  const torch::Tensor h = std::get<0>(decoder_lstm->forward(torch::cat({p, up}, 2)));
+  torch::Tensor h = std::get<0>(decoder_lstm->forward(torch::cat({p, up}, 2)));
+  if (adapter_) h = adapter_->decoder(h);
   out.mel_decoder = projection->forward(torch::cat({h, up}, 2)).view({b, k * r, c.n_mels});
+  if (adapter_) out.mel_decoder = adapter_->mel(out.mel_decoder);
   out.mel = out.mel_decoder + postnet_forward(out.mel_decoder);
   return out;
 }
@@ -291,7 +305,11 @@ std::pair<torch::Tensor, torch::Tensor> SynthesizerImpl::generate(const torch::T
       input = h[l];
     }
     torch::Tensor out = frames.narrow(0, s, 1);
-    torch::addmm_out(out, proj_feat.narrow(0, s, 1), input, proj_h);
+    if (adapter_) {
+      out.copy_(adapter_->mel(torch::addmm(proj_feat.narrow(0, s, 1), adapter_->decoder(input), proj_h)));
+    } else {
+      torch::addmm_out(out, proj_feat.narrow(0, s, 1), input, proj_h);
+    }
     previous = out.narrow(1, (r - 1) * c.n_mels, c.n_mels);
   }
   const torch::Tensor mel = frames.view({1, k * r, c.n_mels});

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "synth/speaker_adapter.hpp"
 #include "text/symbols.hpp"
 
 namespace dubkit {
@@ -100,11 +101,19 @@ class SynthesizerImpl : public torch::nn::Module {
   // otherwise.
   std::pair<torch::Tensor, torch::Tensor> generate(const torch::Tensor& upsampled, std::uint64_t seed);
 
+  // A performer's speaker adapter (synth/speaker_adapter.hpp), or nullptr for the base model:
+  // forward(), predict_log_durations() and generate() then apply its duration, decoder and mel
+  // maps. Callers condition on adapter->embedding themselves. Throws InvalidArgument when its
+  // sizes do not fit this model. Not registered: the model's state dict stays the base file's.
+  void set_adapter(SpeakerAdapter adapter);
+  const SpeakerAdapter& adapter() const { return adapter_; }
+
  private:
   torch::Tensor prenet_forward(torch::Tensor x, bool always_dropout);
   torch::Tensor postnet_forward(const torch::Tensor& mel);  // [B, T, n_mels] -> residual added
 
   SynthesizerConfig config_;
+  SpeakerAdapter adapter_{nullptr};
   torch::nn::Embedding embedding{nullptr};           // "embedding.weight" [n_symbols, symbol_dim]
   torch::nn::ModuleList encoder_convs{nullptr};      // "encoder_convolutions.{i}.0.weight" conv, ".1.*" BatchNorm
   torch::nn::LSTM encoder_lstm{nullptr};             // "encoder_lstm.weight_ih_l0[_reverse]" ...

@@ -8,6 +8,7 @@
 
 #include "audio/mel_preset.hpp"
 #include "core/error.hpp"
+#include "provenance/crypto.hpp"
 #include "synth/front_end.hpp"
 #include "synth/synthesizer.hpp"
 
@@ -15,6 +16,7 @@ namespace dubkit {
 
 struct TextToSpeech::Impl {
   LoadedSynthesizer model;
+  std::string sha256;  // of the file, computed when an adapted profile first needs it
   MelAnalyzer analyzer{mel_preset("wav2lip-16k")};
   double fps() const { return double(analyzer.preset().sample_rate) / analyzer.preset().stft.hop; }
 
@@ -57,6 +59,30 @@ std::string TextToSpeech::encoder() const {
 }
 
 int TextToSpeech::speaker_dim() const { return impl_->model.model->config().speaker_dim; }
+
+std::vector<float> TextToSpeech::use_voice(const VoiceProfile& p) {
+  const std::string who = "voice '" + p.name + "'";
+  if (!encoder().empty() && encoder() != p.encoder)
+    throw InvalidArgument(who + " was made with the encoder '" + p.encoder + "', the synthesizer " + impl_->model.source +
+                          " expects '" + encoder() + "': enroll the voice again with that encoder");
+  Synthesizer& m = impl_->model.model;
+  if (!p.adaptation) {
+    m->set_adapter(nullptr);
+    return p.embedding;
+  }
+  if (impl_->sha256.empty()) impl_->sha256 = sha256_file_hex(impl_->model.source);
+  if (p.adaptation->synthesizer_sha256 != impl_->sha256)
+    throw InvalidArgument(who + " was adapted for the synthesizer " + p.adaptation->synthesizer + " (SHA-256 " +
+                          p.adaptation->synthesizer_sha256.substr(0, 12) + "...), not " + impl_->model.source + " (" +
+                          impl_->sha256.substr(0, 12) + "...): adapt it again for this one, or use that file");
+  const SynthesizerConfig& c = m->config();
+  SpeakerAdapter adapter(p.embedding, c.decoder_lstm, c.n_mels);
+  adapter->load_values(p.adaptation->parameters, who);
+  adapter->eval();
+  m->set_adapter(adapter);
+  const torch::Tensor e = adapter->speaker().detach();
+  return std::vector<float>(e.data_ptr<float>(), e.data_ptr<float>() + e.numel());
+}
 
 std::vector<std::string> TextToSpeech::Impl::check(const std::string& text, const std::vector<float>& speaker,
                                                    const SayOptions& opts) const {

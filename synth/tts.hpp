@@ -20,6 +20,7 @@
 #include "audio/waveform.hpp"
 #include "synth/durations.hpp"
 #include "vocoder/vocoder.hpp"
+#include "voice/voice_profile.hpp"
 
 namespace dubkit {
 
@@ -59,6 +60,11 @@ class TextToSpeech {
   // the file does not say); profiles made with another encoder do not fit it.
   std::string encoder() const;
   int speaker_dim() const;
+  // Fits a voice profile to this synthesizer and returns the embedding to condition on. The
+  // profile must come from the synthesizer's encoder; an adapted profile (voice adapt) must have
+  // been made for this very file (same SHA-256), and its speaker adapter then shapes everything
+  // this object makes until the next use_voice. Throws InvalidArgument naming both sides.
+  std::vector<float> use_voice(const VoiceProfile& profile);
   static constexpr int kSampleRate = 16000;
   static constexpr double kFramesPerSecond = 80.0;  // wav2lip-16k: hop 200
 

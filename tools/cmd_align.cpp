@@ -53,14 +53,15 @@ void register_align_file(CLI::App* group) {
       for (std::string p; in >> p;) phones.push_back(p);
     }
     const Aligner aligner(model_path(o->model, kDefaultAligner, "--model"));
-    const std::vector<PhoneSpan> spans = align_file(aligner, o->audio, phones, o->align);
+    const ScoredAlignment a = align_file(aligner, o->audio, phones, o->align);
     if (o->json) {
       nlohmann::ordered_json list = nlohmann::ordered_json::array();
-      for (const PhoneSpan& s : spans) list.push_back({{"phone", s.phone}, {"start", s.start}, {"end", s.end}});
-      print_json({{"audio", o->audio}, {"model", aligner.source()}, {"phones", list}});
+      for (const PhoneSpan& s : a.phones) list.push_back({{"phone", s.phone}, {"start", s.start}, {"end", s.end}});
+      print_json({{"audio", o->audio}, {"model", aligner.source()}, {"cost", a.cost}, {"phones", list}});
       return;
     }
-    for (const PhoneSpan& s : spans) std::printf("%8.3f %8.3f  %s\n", s.start, s.end, s.phone.c_str());
+    for (const PhoneSpan& s : a.phones) std::printf("%8.3f %8.3f  %s\n", s.start, s.end, s.phone.c_str());
+    std::printf("cost %.3f nats per frame (best class's log-posterior - the aligned phone's)\n", a.cost);
   });
 }
 

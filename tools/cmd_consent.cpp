@@ -119,7 +119,7 @@ void register_create(CLI::App* consent) {
   cmd->add_option("--represented-by", o->representative, "The performer's agent or union, when represented");
   cmd->add_option("--studio", o->r.studio, "Studio's name")->required();
   cmd->add_option("--project", o->r.project, "Project")->required();
-  cmd->add_option("--uses", o->uses, "Permitted uses, comma-separated: dubbing, lip-sync, voice-restoration, research")->required();
+  cmd->add_option("--uses", o->uses, "Permitted uses, comma-separated: " + consent_uses_text())->required();
   cmd->add_option("--languages", o->languages, "Permitted languages, comma-separated ISO 639 codes: en,es,de")->required();
   cmd->add_option("--territory", o->territory, "Territories: worldwide, or ISO 3166 codes (DE,FR,EU)")->capture_default_str();
   cmd->add_option("--valid-from", o->r.valid_from, "First valid day, YYYY-MM-DD")->capture_default_str();

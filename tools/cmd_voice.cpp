@@ -1,4 +1,5 @@
-// dubkit voice embed | compare | eval | enroll
+// dubkit voice embed | compare | eval | enroll | adapt | adapt-eval
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -8,9 +9,12 @@
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
+#include "core/progress.hpp"
+#include "jobs/voice_adapt_job.hpp"
 #include "provenance/consent_check.hpp"
 #include "corpus/manifest.hpp"
 #include "tools/commands.hpp"
+#include "train/adaptation_eval.hpp"
 #include "train/speaker_eval.hpp"
 #include "voice/voice_embedding.hpp"
 
@@ -89,6 +93,124 @@ void register_enroll(CLI::App* voice) {
     std::printf("%s: voice '%s' from %zu file(s), %.1f s of speech, under consent %s (%s), signed by %s\n", o->out.c_str(),
                 p.name.c_str(), p.enrollment_files.size(), p.speech_seconds, r.id.c_str(), r.attested() ? "attested" : "spoken",
                 p.key_id.c_str());
+  });
+}
+
+
+void register_adapt(CLI::App* voice) {
+  struct AdaptOpts {
+    VoiceAdaptJobOptions job;
+    bool json = false;
+  };
+  auto o = std::make_shared<AdaptOpts>();
+  o->job.key = default_key_path();
+  o->job.trust_dir = TrustStore::default_dir();
+  VoiceAdaptJobOptions& j = o->job;
+  auto* cmd = voice->add_subcommand(
+      "adapt", "Fine-tune a voice's speaker adapter on the performer's own recordings and their transcripts");
+  cmd->add_option("--profile", j.profile, "The voice to adapt (.voice, from voice enroll)")->required();
+  cmd->add_option("--audio", j.audio, "Recordings (files or folders of .wav/.flac/.ogg/.mp3), 30 s or more in all")
+      ->required();
+  cmd->add_option("--text", j.script, "Subtitles (SRT or WebVTT) timed to the one recording: each cue is a transcript");
+  cmd->add_option("--transcripts", j.transcripts, "Folder of NAME.txt transcripts (default: NAME.txt beside each recording)");
+  cmd->add_option("--consent", j.consent,
+                  "Signed consent record of the performer whose uses include 'adaptation'; it must verify against "
+                  "the recordings as at enrollment")
+      ->required();
+  cmd->add_option("--lang", j.adapt.lang, "Language of the transcripts")->capture_default_str();
+  cmd->add_option("-o,--output", j.output, "Adapted profile (.voice)")->required();
+  cmd->add_option("--synthesizer", j.adapt.synthesizer,
+                  std::string("The synthesizer to adapt to (default: models/") + kDefaultSynthesizer + ")");
+  cmd->add_option("--aligner", j.adapt.aligner, std::string("Aligner (default: models/") + kDefaultAligner + ")");
+  cmd->add_option("--encoder", j.encoder, std::string("Speaker encoder (default: models/") + kDefaultEncoder + ")");
+  cmd->add_option("--key", j.key, "Studio key that signs the profile ($DUBKIT_KEY)")->capture_default_str();
+  cmd->add_option("--trust", j.trust_dir, "Trust store ($DUBKIT_TRUST_DIR)")->capture_default_str();
+  cmd->add_option("--steps", j.adapt.steps, "Optimisation steps")->capture_default_str();
+  cmd->add_option("--batch", j.adapt.batch, "Clips per step")->capture_default_str();
+  cmd->add_option("--lr", j.adapt.lr, "Peak learning rate")->capture_default_str();
+  cmd->add_option("--max-minutes", j.adapt.max_wall_seconds, "Stop learning after this long (minutes)")
+      ->transform([](std::string v) { return std::to_string(std::stod(v) * 60); });
+  cmd->add_option("--max-alignment-ratio", j.adapt.max_alignment_ratio,
+                  "Leave out clips whose alignment costs more than this times the median clip's (their transcript is "
+                  "of other words); more than half left out refuses the run")
+      ->capture_default_str();
+  cmd->add_option("--max-alignment-cost", j.adapt.max_alignment_cost, "... or more than this (nats per frame)")
+      ->capture_default_str();
+  cmd->add_option("--work", j.adapt.work_dir, "Checkpoints, for a resume (default: OUTPUT.work; removed when done)");
+  cmd->add_option("--threads", j.adapt.threads, "CPU threads")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print the report as JSON");
+  cmd->footer("Example: dubkit voice adapt --profile actor.voice --audio takes/ --consent consent.json -o actor.adapted.voice\n"
+              "         dubkit voice adapt --profile actor.voice --audio episode1.wav --text episode1.srt --consent consent.json \\\n"
+              "                -o actor.adapted.voice   (each subtitle cue is the transcript of its time span)");
+  cmd->callback([o] {
+    VoiceAdaptJobOptions job = o->job;
+    job.adapt.synthesizer = model_path(job.adapt.synthesizer, kDefaultSynthesizer, "--synthesizer");
+    job.adapt.aligner = model_path(job.adapt.aligner, kDefaultAligner, "--aligner");
+    job.encoder = model_path(job.encoder, kDefaultEncoder, "--encoder");
+    check_output_path(job.output, job.audio);
+    Progress progress("voice adapt", job.adapt.steps, !o->json);
+    const VoiceAdaptJobReport r = voice_adapt_job(job, [&](long step, long, double) { progress.update(step); });
+    progress.done();
+    const VoiceAdaptReport& a = r.adaptation;
+    if (o->json) {
+      nlohmann::ordered_json clips = nlohmann::ordered_json::array();
+      for (const AdaptationClipReport& c : a.clips)
+        clips.push_back({{"clip", c.name}, {"seconds", c.seconds}, {"phones", c.phones}, {"alignment_cost", c.alignment_cost},
+                         {"refused", c.refused}});
+      print_json({{"profile", job.output}, {"synthesizer", r.profile.adaptation->synthesizer},
+                  {"synthesizer_sha256", r.profile.adaptation->synthesizer_sha256}, {"seconds", a.seconds},
+                  {"parameters", a.parameters}, {"steps", a.steps}, {"stopped_early", a.stopped_early},
+                  {"loss_before", a.loss_before}, {"loss_after", a.loss_after}, {"wall_seconds", a.wall_seconds},
+                  {"similarities", r.similarities}, {"threshold", r.threshold}, {"clips", clips}});
+      return;
+    }
+    for (const AdaptationClipReport& c : a.clips)
+      if (!c.refused.empty()) std::fprintf(stderr, "dubkit: warning: %s left out: %s\n", c.name.c_str(), c.refused.c_str());
+    const long used = std::count_if(a.clips.begin(), a.clips.end(), [](const AdaptationClipReport& c) { return c.refused.empty(); });
+    std::printf("%s: voice '%s' adapted to %s on %ld clip(s), %.1f s of speech: %ld values, %ld steps%s, loss %.3f -> %.3f, "
+                "%.0f s\n",
+                job.output.c_str(), r.profile.name.c_str(), r.profile.adaptation->synthesizer.c_str(), used, a.seconds,
+                a.parameters, a.steps, a.stopped_early ? " (stopped at --max-minutes)" : "", a.loss_before, a.loss_after,
+                a.wall_seconds);
+  });
+}
+
+
+void register_adapt_eval(CLI::App* voice) {
+  auto o = std::make_shared<AdaptEvalOptions>();
+  auto* cmd = voice->add_subcommand(
+      "adapt-eval", "Measure voice adapt against zero-shot on a corpus speaker the synthesizer never heard (nothing is kept)");
+  cmd->add_option("--corpus", o->corpus_dir, "Corpus directory (dubkit corpus real or build)")->required();
+  cmd->add_option("--speaker", o->speaker, "Speaker id in the corpus")->required();
+  cmd->add_option("--lang", o->lang, "Language of the recordings to use")->capture_default_str();
+  cmd->add_option("--minutes", o->minutes, "Conditions: minutes of recordings to adapt on (0 = zero-shot)")
+      ->capture_default_str();
+  cmd->add_option("--test", o->test_utterances, "Test sentences (held out from every condition)")->capture_default_str();
+  cmd->add_option("--min-test-seconds", o->min_test_seconds, "Shortest recording taken as a test sentence")
+      ->capture_default_str();
+  cmd->add_option("--synthesizer", o->synthesizer, std::string("Synthesizer (default: models/") + kDefaultSynthesizer + ")");
+  cmd->add_option("--aligner", o->aligner, std::string("Aligner (default: models/") + kDefaultAligner + ")");
+  cmd->add_option("--encoder", o->encoder, std::string("Speaker encoder (default: models/") + kDefaultEncoder + ")");
+  cmd->add_option("--vocoder", o->vocoder, std::string("Vocoder file or griffinlim (default: models/") + kDefaultVocoder + ")");
+  cmd->add_option("--steps", o->adapt.steps, "Adaptation steps per condition")->capture_default_str();
+  cmd->add_option("--batch", o->adapt.batch, "Clips per step")->capture_default_str();
+  cmd->add_option("--lr", o->adapt.lr, "Peak learning rate")->capture_default_str();
+  cmd->add_option("--freeze", o->adapt.frozen,
+                  "Adapter tensors kept as they start: embedding, decoder_scale, decoder_shift, mel_scale, mel_shift, "
+                  "duration_shift")
+      ->delimiter(',');
+  cmd->add_option("--threads", o->adapt.threads, "CPU threads")->capture_default_str();
+  cmd->add_option("--work", o->work_dir, "Checkpoint folder (emptied after each condition)")->required();
+  cmd->add_option("--seed", o->seed, "Seed: which recordings are test sentences")->capture_default_str();
+  cmd->add_flag("!--no-wer", o->recognise, "Skip word error rates (needed for languages other than English)");
+  cmd->footer("Example: dubkit voice adapt-eval --corpus real --speaker asterisk-allison --minutes 0 1 5 --work /tmp/adapt");
+  cmd->callback([o] {
+    AdaptEvalOptions e = *o;
+    e.synthesizer = model_path(e.synthesizer, kDefaultSynthesizer, "--synthesizer");
+    e.aligner = model_path(e.aligner, kDefaultAligner, "--aligner");
+    e.encoder = model_path(e.encoder, kDefaultEncoder, "--encoder");
+    if (e.vocoder != "griffinlim") e.vocoder = model_path(e.vocoder, kDefaultVocoder, "--vocoder");
+    print_json(evaluate_adaptation(e, [](const std::string& s) { std::fprintf(stderr, "voice adapt-eval: %s\n", s.c_str()); }));
   });
 }
 
@@ -183,6 +305,8 @@ void register_voice(CLI::App& app) {
                "         dubkit voice eval --corpus real --split test --source klettres   (dubkit corpus real)\n"
                "         dubkit voice eval --dir recordings/ --seconds 2   (recordings/<speaker>/*.wav)");
   register_enroll(voice);
+  register_adapt(voice);
+  register_adapt_eval(voice);
   eval->callback([vo] {
     if (vo->corpus.empty() && vo->dir.empty()) throw InvalidArgument("voice eval: give --corpus or --dir");
     LoadedEncoder enc = load_speaker_encoder(encoder_path(vo->encoder));

@@ -19,6 +19,7 @@
 #include "corpus/manifest.hpp"
 #include "corpus/perturb.hpp"
 #include "train/run_dir.hpp"
+#include "train/synth_batch.hpp"
 #include "train/training_log.hpp"
 #include "vocoder/griffin_lim.hpp"
 #include "voice/voice_embedding.hpp"
@@ -29,26 +30,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The wav2lip-16k analyser the targets are made with, and its frame rate.
-const MelAnalyzer& analyzer() {
-  static const MelAnalyzer a(mel_preset("wav2lip-16k"));
-  return a;
-}
-double frames_per_second() { return double(analyzer().preset().sample_rate) / analyzer().preset().stft.hop; }
-
-struct Item {
-  std::string id;
-  torch::Tensor phones;     // [N] int64
-  torch::Tensor durations;  // [N] float frames, summing to T
-  torch::Tensor mel;        // [T, n_mels]
-  torch::Tensor speaker;    // [speaker_dim], this utterance's own embedding
-  long language = 0;
-};
 
 struct Dataset {
   SymbolTable symbols{std::vector<std::string>{"_"}};
   std::vector<std::string> languages;
-  std::vector<Item> train, val;  // train sorted by mel length (length-bucketed batches)
+  std::vector<SynthItem> train, val;  // train sorted by mel length (length-bucketed batches)
 };
 
 std::vector<std::string> phone_names(const CorpusUtterance& u) {
@@ -68,15 +54,15 @@ Dataset load_dataset(const SynthTrainOptions& o, const std::vector<CorpusUtteran
   }
   d.symbols = SymbolTable::from_utterances(all);
   d.languages.assign(langs.begin(), langs.end());
-  const MelAnalyzer& mel = analyzer();
-  const double fps = frames_per_second();
+  const MelAnalyzer& mel = synth_mel_analyzer();
+  const double fps = synth_frames_per_second();
   for (const CorpusUtterance& u : manifest) {
     if ((u.split != "train" && u.split != "val") || u.duration > o.max_seconds) continue;
     const std::string path = o.corpus_dir + "/" + u.path;
     const Waveform w = read_mono(path);
     if (w.rate != mel.preset().sample_rate)
       throw FormatError(path + ": corpus audio at " + std::to_string(w.rate) + " Hz, the synthesizer trains on 16000 Hz");
-    Item item;
+    SynthItem item;
     try {
       item.speaker = embed_wave(encoder, w, path).embedding;
     } catch (const InvalidArgument&) {
@@ -92,68 +78,21 @@ Dataset load_dataset(const SynthTrainOptions& o, const std::vector<CorpusUtteran
     (u.split == "train" ? d.train : d.val).push_back(std::move(item));
   }
   std::stable_sort(d.train.begin(), d.train.end(),
-                   [](const Item& a, const Item& b) { return a.mel.size(0) < b.mel.size(0); });
+                   [](const SynthItem& a, const SynthItem& b) { return a.mel.size(0) < b.mel.size(0); });
   return d;
 }
 
-SynthesizerBatch collate(const std::vector<const Item*>& items, int n_mels) {
-  const long b = static_cast<long>(items.size());
-  long n = 0, t = 0;
-  for (const Item* it : items) n = std::max(n, it->phones.size(0)), t = std::max(t, it->mel.size(0));
-  SynthesizerBatch batch;
-  batch.phones = torch::zeros({b, n}, torch::kLong);
-  batch.durations = torch::zeros({b, n});
-  batch.mels = torch::full({b, t, n_mels}, kSilenceMel);
-  batch.phone_lengths = torch::empty({b}, torch::kLong);
-  batch.mel_lengths = torch::empty({b}, torch::kLong);
-  batch.languages = torch::empty({b}, torch::kLong);
-  std::vector<torch::Tensor> speakers;
-  for (long i = 0; i < b; ++i) {
-    const Item& it = *items[static_cast<std::size_t>(i)];
-    batch.phones[i].narrow(0, 0, it.phones.size(0)).copy_(it.phones);
-    batch.durations[i].narrow(0, 0, it.durations.size(0)).copy_(it.durations);
-    batch.mels[i].narrow(0, 0, it.mel.size(0)).copy_(it.mel);
-    batch.phone_lengths[i] = it.phones.size(0);
-    batch.mel_lengths[i] = it.mel.size(0);
-    batch.languages[i] = it.language;
-    speakers.push_back(it.speaker);
-  }
-  batch.speakers = torch::stack(speakers);
-  return batch;
-}
-
 // The batch of step `step`: `batch` utterances drawn from a window of similar lengths.
-std::vector<const Item*> draw_batch(const std::vector<Item>& train, const SynthTrainOptions& o, long step) {
+std::vector<const SynthItem*> draw_batch(const std::vector<SynthItem>& train, const SynthTrainOptions& o, long step) {
   std::mt19937_64 rng(stable_hash("synth-batch", o.seed) ^ (static_cast<std::uint64_t>(step) * 0x9E3779B97F4A7C15ULL));
   const std::size_t window = std::min(train.size(), static_cast<std::size_t>(o.batch) * 4);
   const std::size_t start = rng() % (train.size() - window + 1);
   std::vector<std::size_t> idx(window);
   for (std::size_t i = 0; i < window; ++i) idx[i] = start + i;
   std::shuffle(idx.begin(), idx.end(), rng);
-  std::vector<const Item*> out;
+  std::vector<const SynthItem*> out;
   for (int i = 0; i < o.batch; ++i) out.push_back(&train[idx[static_cast<std::size_t>(i)]]);
   return out;
-}
-
-// [B, T, 1] float: 1 on the frames each utterance has.
-torch::Tensor frame_mask(const torch::Tensor& lengths, long t) {
-  return length_mask(lengths, t).unsqueeze(2).to(torch::kFloat);
-}
-
-// L1 + L2 over the frames each utterance really has.
-torch::Tensor mel_loss(const torch::Tensor& predicted, const SynthesizerBatch& b) {
-  const long t = b.mels.size(1);
-  const torch::Tensor mask = frame_mask(b.mel_lengths, t);
-  const torch::Tensor diff = (predicted.narrow(1, 0, t) - b.mels) * mask;
-  const torch::Tensor count = mask.sum() * b.mels.size(2);
-  return diff.abs().sum() / count + diff.pow(2).sum() / count;
-}
-
-torch::Tensor duration_loss(const torch::Tensor& log_durations, const SynthesizerBatch& b) {
-  const long n = b.phones.size(1);
-  const torch::Tensor mask = length_mask(b.phone_lengths, n).to(torch::kFloat);
-  const torch::Tensor diff = (log_durations - torch::log1p(b.durations)) * mask;
-  return diff.pow(2).sum() / mask.sum();
 }
 
 FeatureMatrix to_features(const torch::Tensor& rows_by_cols) {
@@ -175,9 +114,9 @@ ValResult validate_model(Synthesizer& model, const Dataset& d, const SynthTrainO
   ValResult r;
   const std::size_t n = std::min<std::size_t>(d.val.size(), 32);
   if (n == 0) return r;
-  std::vector<const Item*> items;
+  std::vector<const SynthItem*> items;
   for (std::size_t i = 0; i < n; ++i) items.push_back(&d.val[i]);
-  const SynthesizerBatch b = collate(items, c.n_mels);
+  const SynthesizerBatch b = collate_synth_batch(items, c.n_mels);
   const SynthesizerOutput out = model->forward(b);
   const long t = b.mels.size(1);
   const torch::Tensor mask = frame_mask(b.mel_lengths, t);
@@ -190,7 +129,7 @@ ValResult validate_model(Synthesizer& model, const Dataset& d, const SynthTrainO
   const std::size_t free_n = std::min<std::size_t>(n, 4);
   double l1_sum = 0;
   for (std::size_t i = 0; i < free_n; ++i) {
-    const Item& it = d.val[i];
+    const SynthItem& it = d.val[i];
     const torch::Tensor phones = it.phones.unsqueeze(0), len = torch::tensor({it.phones.size(0)}, torch::kLong);
     const torch::Tensor features = model->encode(phones, len, it.speaker.unsqueeze(0), torch::tensor({it.language}, torch::kLong));
     const torch::Tensor mask1 = torch::ones({1, it.phones.size(0)}, torch::kBool);
@@ -207,14 +146,14 @@ ValResult validate_model(Synthesizer& model, const Dataset& d, const SynthTrainO
       char name[64];
       std::snprintf(name, sizeof(name), "/val/step_%07ld_", step);
       const std::string prefix = o.out_dir + name;
-      const double fps = frames_per_second();
+      const double fps = synth_frames_per_second();
       write_spectrogram_png(prefix + "mel_truth.png", to_features(it.mel.t()), fps, it.id + " ground truth");
       write_spectrogram_png(prefix + "mel.png", to_features(mel2.t()), fps, it.id + " generated, step " + std::to_string(step));
       write_spectrogram_png(prefix + "alignment.png", to_features(w.squeeze(0).t()), fps / c.reduction,
                             it.id + " upsampling weights (phones x decoder steps)");
       GriffinLimConfig gl;
       gl.iterations = 32;
-      write_audio(prefix + "griffinlim.wav", griffin_lim_from_features(to_features(mel2.t()), analyzer(), gl));
+      write_audio(prefix + "griffinlim.wav", griffin_lim_from_features(to_features(mel2.t()), synth_mel_analyzer(), gl));
     }
   }
   r.free_mel_l1 = l1_sum / free_n;
@@ -300,10 +239,9 @@ SynthTrainReport train_synthesizer(const SynthTrainOptions& o, const std::functi
     const double lr = warmup_cosine_lr(o.lr, o.warmup, o.steps, step);
     for (auto& group : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
     torch::manual_seed(stable_hash("synth-dropout", o.seed) ^ static_cast<std::uint64_t>(step));
-    const SynthesizerBatch batch = collate(draw_batch(data.train, o, step), config.n_mels);
+    const SynthesizerBatch batch = collate_synth_batch(draw_batch(data.train, o, step), config.n_mels);
     const SynthesizerOutput out = model->forward(batch);
-    const torch::Tensor loss = mel_loss(out.mel_decoder, batch) + mel_loss(out.mel, batch) +
-                               o.duration_weight * duration_loss(out.log_durations, batch);
+    const torch::Tensor loss = synthesizer_loss(out, batch, o.duration_weight);
     adam.zero_grad();
     loss.backward();
     torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);

@@ -225,6 +225,45 @@ TEST_CASE("consent: enrollment is refused for each failed condition", "[provenan
   // Uses that do not cover a voice.
   const std::string lips = w.record("lips", "flite-slt", "", [](ConsentRecord& r) { r.uses = {"lip-sync"}; });
   CHECK(refusal([&] { w.enroll(lips); }).find("do not cover a voice") != std::string::npos);
+  const std::string adapt = w.record("adapt", "flite-slt", "", [](ConsentRecord& r) { r.uses = {"adaptation"}; });
+  CHECK(refusal([&] { w.enroll(adapt); }).find("do not cover a voice") != std::string::npos);
+}
+
+// "adaptation" lets a performer's recordings fine-tune a model to them; it is no licence to
+// clone the voice, so a record needs a voice use besides.
+TEST_CASE("consent: the use adaptation is known but covers no voice on its own", "[provenance][consent]") {
+  CHECK(std::count(consent_uses().begin(), consent_uses().end(), "adaptation") == 1);
+  CHECK_FALSE(use_covers_voice("adaptation"));
+  CHECK(use_covers_voice("dubbing"));
+  ConsentRecord r;
+  r.id = "consent-uses";
+  r.created = "2026-11-30T10:00:00Z";
+  r.performer = r.signatory = "Peter Brown";
+  r.studio = "Harbor Sound";
+  r.project = "Test dub";
+  r.uses = {"dubbing", "adaptation"};
+  r.languages = {"en"};
+  r.territory = {"worldwide"};
+  r.valid_from = "2026-01-01";
+  r.valid_until = "2099-12-31";
+  r.revocation = "test-revocations/uses";
+  r.statement = SpokenStatement{"", "apple river tiger candle", "uses.statement.wav", std::string(64, 'a')};
+  r.statement->text = consent_statement_text(r);
+  sign_consent(r, generate_signing_key("Harbor Sound (test key)"));
+  CHECK(parse_consent(consent_json(r), "c.json").uses == r.uses);
+  // An unknown use is refused, and the message lists every known one (consent_uses()).
+  r.uses = {"dubbing", "cloning"};
+  try {
+    parse_consent(consent_json(r), "c.json");
+    FAIL("a record with the use 'cloning' parsed");
+  } catch (const FormatError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("c.json") && Catch::Contains("\"uses\"") && Catch::Contains("'cloning'") &&
+                             Catch::Contains(consent_uses_text()));
+  }
+  CHECK(consent_uses_text().find("adaptation") != std::string::npos);
+  const TrustStore trust(test::temp_dir("consent-uses") + "/trust");
+  CHECK_THROWS_WITH(authorize_use(r, trust, "cloning", "2026-11-30"),
+                    Catch::Contains("'cloning' is not one of " + consent_uses_text()));
 }
 
 // Issue 22, item 1: the performer's recording and another speaker's were averaged into one

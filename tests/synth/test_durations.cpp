@@ -98,4 +98,7 @@ TEST_CASE("text is split into sentences, keeping every word", "[synth]") {
         std::vector<std::string>{"Hello there.", "How are you?", "Fine!", "New line;", "more"});
   CHECK(split_text("It costs 3.50 dollars.") == std::vector<std::string>{"It costs 3.50 dollars."});
   CHECK(split_text(" \n\t ").empty());
+  // Pieces with nothing to say are dropped; words of any script are kept.
+  CHECK(split_text("Wait ... what? ...") == std::vector<std::string>{"Wait ...", "what?"});
+  CHECK(split_text("Да. ! ¿Qué?") == std::vector<std::string>{"Да.", "¿Qué?"});
 }

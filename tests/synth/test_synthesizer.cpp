@@ -8,6 +8,7 @@
 #include "core/safetensors.hpp"
 #include "core/torch_bridge.hpp"
 #include "support.hpp"
+#include "synth/speaker_adapter.hpp"
 #include "synth/synthesizer.hpp"
 
 using namespace dubkit;
@@ -42,6 +43,14 @@ SynthesizerBatch tiny_batch(const SynthesizerConfig& c) {
   b.mels = torch::rand({2, 13, c.n_mels}) * 8 - 4;
   b.mel_lengths = torch::tensor({13, 11}, torch::kLong);
   return b;
+}
+
+// A speaker adapter of the tiny model's sizes with random (not identity) values.
+SpeakerAdapter random_adapter(const SynthesizerConfig& c) {
+  SpeakerAdapter a(std::vector<float>(static_cast<std::size_t>(c.speaker_dim), 0.4f), c.decoder_lstm, c.n_mels);
+  torch::NoGradGuard no_grad;
+  for (auto& p : a->parameters()) p.copy_(torch::randn(p.sizes()) * 0.3);
+  return a;
 }
 
 }  // namespace
@@ -97,6 +106,8 @@ TEST_CASE("the fast autoregressive path equals the training graph on its own fra
   Synthesizer m(c);
   m->eval();
   torch::NoGradGuard no_grad;
+  // With a speaker adapter too: generate() applies its decoder and mel maps where forward() does.
+  if (GENERATE(false, true)) m->set_adapter(random_adapter(c));
   SynthesizerBatch b = tiny_batch(c);
   b.phones = b.phones.narrow(0, 0, 1);
   b.phone_lengths = b.phone_lengths.narrow(0, 0, 1);
@@ -174,4 +185,49 @@ TEST_CASE("synthesizer config: validation and JSON", "[synth]") {
   CHECK_THROWS_AS(c.validate(), InvalidArgument);
   CHECK_THROWS_AS(SynthesizerConfig::from_json("{\"reduction\": \"two\"}", "x"), FormatError);
   CHECK_THROWS_AS(SynthesizerConfig::from_json("[1]", "x"), FormatError);
+}
+
+TEST_CASE("speaker adapter: identity at first, shapes every output once trained, sizes checked", "[synth]") {
+  torch::manual_seed(6);
+  const SynthesizerConfig c = tiny_config();
+  Synthesizer m(c);
+  m->eval();
+  torch::NoGradGuard no_grad;
+  const SynthesizerBatch b = tiny_batch(c);
+  torch::manual_seed(1);
+  const SynthesizerOutput base = m->forward(b);
+  m->set_adapter(SpeakerAdapter(std::vector<float>(static_cast<std::size_t>(c.speaker_dim), 0.4f), c.decoder_lstm, c.n_mels));
+  CHECK(m->adapter()->parameter_count() == c.speaker_dim + 2 * c.decoder_lstm + 2 * c.n_mels + 1);
+  torch::manual_seed(1);
+  const SynthesizerOutput identity = m->forward(b);
+  CHECK(torch::allclose(identity.mel, base.mel));
+  CHECK(torch::allclose(identity.log_durations, base.log_durations));
+
+  const SpeakerAdapter a = random_adapter(c);
+  m->set_adapter(a);
+  torch::manual_seed(1);
+  const SynthesizerOutput adapted = m->forward(b);
+  CHECK(!torch::allclose(adapted.mel, base.mel));
+  // The duration shift moves every real phone's log duration by the same amount.
+  const torch::Tensor moved = (adapted.log_durations - base.log_durations).select(0, 0);
+  CHECK(torch::allclose(moved, a->duration_shift.expand({5}), 1e-5, 1e-5));
+
+  // Values round-trip through the stored form; a wrong name or size is named.
+  SpeakerAdapter copy(std::vector<float>(static_cast<std::size_t>(c.speaker_dim), 0.f), c.decoder_lstm, c.n_mels);
+  copy->load_values(a->values(), "test");
+  CHECK(copy->values() == a->values());
+  auto values = a->values();
+  values["mel_shift"].pop_back();
+  CHECK_THROWS_WITH(copy->load_values(values, "p.voice"), Catch::Contains("mel_shift") && Catch::Contains("expected"));
+  values = a->values();
+  values.erase("decoder_scale");
+  CHECK_THROWS_WITH(copy->load_values(values, "p.voice"), Catch::Contains("decoder_scale") && Catch::Contains("missing"));
+  values = a->values();
+  values["extra"] = {1.f};
+  CHECK_THROWS_WITH(copy->load_values(values, "p.voice"), Catch::Contains("unknown") && Catch::Contains("extra"));
+  // An adapter made for another synthesizer's sizes does not fit.
+  CHECK_THROWS_AS(m->set_adapter(SpeakerAdapter(std::vector<float>(3, 0.f), c.decoder_lstm, c.n_mels)), InvalidArgument);
+  m->set_adapter(nullptr);
+  torch::manual_seed(1);
+  CHECK(torch::allclose(m->forward(b).mel, base.mel));
 }

@@ -8,6 +8,7 @@
 #include "support.hpp"
 #include "synth/front_end.hpp"
 #include "synth/synthesizer.hpp"
+#include "synth/tiny_synthesizer.hpp"
 #include "synth/tts.hpp"
 
 using namespace dubkit;
@@ -24,22 +25,8 @@ std::string tiny_model(const std::string& drop = "") {
     for (const std::string& p : sentence_phones(s, "en").phones) phones.insert(p);
   for (const std::string& p : sentence_phones("Hola amigo.", "es").phones) phones.insert(p);
   phones.erase(drop);
-  const SymbolTable symbols(std::vector<std::string>(phones.begin(), phones.end()));
-  SynthesizerConfig c;
-  c.n_symbols = static_cast<int>(symbols.size());
-  c.n_languages = 2;
-  c.symbol_dim = 16;
-  c.encoder_lstm = 8;
-  c.speaker_dim = 4;
-  c.language_dim = 2;
-  c.duration_channels = 8;
-  c.prenet = 8;
-  c.decoder_lstm = 16;
-  c.postnet_channels = 8;
-  torch::manual_seed(5);
-  Synthesizer m(c);
   const std::string path = test::temp_dir("tts") + "/tiny" + drop + ".safetensors";
-  save_synthesizer(path, m, symbols, {"en", "es"}, {});
+  test::write_tiny_synthesizer(path, phones, {"en", "es"});
   return path;
 }
 

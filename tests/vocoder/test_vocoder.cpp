@@ -169,3 +169,21 @@ TEST_CASE("mel-cepstral distortion: zero for the same signal, blind to gain, gro
   CHECK(b > a);
   CHECK_THROWS_AS(mel_cepstral_distortion(x, Waveform{22050, x.samples}), InvalidArgument);
 }
+
+TEST_CASE("mel-cepstral distortion after time warping: blind to timing, not to spectra", "[vocoder][mcd]") {
+  // Two sawtooth notes in sequence (harmonics in every band, so each frame's spectrum is the
+  // note's, wherever the frame falls); the "test" plays them at another pace.
+  auto sequence = [](double first_seconds, double f1, double f2) {
+    Waveform w;
+    w.rate = 16000;
+    for (auto [seconds, f] : {std::pair{first_seconds, f1}, {0.6, f2}})
+      for (long i = 0; i < std::lround(seconds * w.rate); ++i) w.samples.push_back(0.5f * float(std::fmod(i * f / w.rate, 1.0) - 0.5));
+    return w;
+  };
+  const Waveform x = sequence(0.5, 300.0, 900.0), slower = sequence(0.9, 300.0, 900.0), other = sequence(0.9, 500.0, 1400.0);
+  CHECK(mel_cepstral_distortion_dtw(x, x) == 0.0);
+  const double warped = mel_cepstral_distortion_dtw(x, slower), unwarped = mel_cepstral_distortion(x, slower);
+  CHECK(warped < 0.25 * unwarped);  // frame by frame, the second tone meets the first one's tail
+  CHECK(mel_cepstral_distortion_dtw(x, other) > 4 * warped);
+  CHECK_THROWS_AS(mel_cepstral_distortion_dtw(x, Waveform{22050, x.samples}), InvalidArgument);
+}
