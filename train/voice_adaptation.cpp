@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <cmath>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -39,16 +40,26 @@ std::string fixed(double x, int digits) {
   return s.str();
 }
 
-// The clip's samples at 16 kHz.
-Waveform clip_audio(const AdaptationClip& c) {
-  Waveform w = read_mono(c.audio);
-  if (w.rate != 16000) w = resample(w, 16000);
-  const long n = static_cast<long>(w.samples.size());
-  const long a = std::clamp<long>(std::lround(c.start * w.rate), 0, n);
-  const long b = c.end < 0 ? n : std::clamp<long>(std::lround(c.end * w.rate), a, n);
-  w.samples = std::vector<float>(w.samples.begin() + a, w.samples.begin() + b);
-  return w;
-}
+// The clips' recordings at 16 kHz, each read once: the cues of a subtitle file all cut the
+// same (possibly hour-long) recording.
+class Recordings {
+ public:
+  Waveform clip(const AdaptationClip& c) {
+    if (c.audio != path_) {
+      whole_ = read_mono(c.audio);
+      if (whole_.rate != 16000) whole_ = resample(whole_, 16000);
+      path_ = c.audio;
+    }
+    const long n = static_cast<long>(whole_.samples.size());
+    const long a = std::clamp<long>(std::lround(c.start * whole_.rate), 0, n);
+    const long b = c.end < 0 ? n : std::clamp<long>(std::lround(c.end * whole_.rate), a, n);
+    return Waveform{whole_.rate, std::vector<float>(whole_.samples.begin() + a, whole_.samples.begin() + b)};
+  }
+
+ private:
+  std::string path_;
+  Waveform whole_;
+};
 
 struct Prepared {
   std::vector<SynthItem> items;
@@ -60,8 +71,9 @@ Prepared prepare(const VoiceAdaptOptions& o, const LoadedSynthesizer& s, long la
   const Aligner aligner(o.aligner);
   const double fps = synth_frames_per_second();
   Prepared p;
+  Recordings recordings;
   for (const AdaptationClip& c : o.clips) {
-    const Waveform w = clip_audio(c);
+    const Waveform w = recordings.clip(c);
     const double seconds = w.seconds();
     if (seconds > o.max_clip_seconds)
       throw InvalidArgument(c.name + ": " + fixed(seconds, 1) + " s in one piece; adaptation takes clips of at most " +
@@ -154,8 +166,12 @@ std::vector<const SynthItem*> draw(const std::vector<SynthItem>& items, int batc
 // transcripts) and the embedding by hash, so a refused resume names short values.
 std::string identity(const VoiceAdaptOptions& o) {
   nlohmann::ordered_json clips = nlohmann::ordered_json::array();
-  for (const AdaptationClip& c : o.clips)
-    clips.push_back({{"sha256", sha256_file_hex(c.audio)}, {"start", c.start}, {"end", c.end}, {"text", c.text}});
+  std::map<std::string, std::string> hashes;  // each recording hashed once, however many cues cut it
+  for (const AdaptationClip& c : o.clips) {
+    auto [it, fresh] = hashes.try_emplace(c.audio);
+    if (fresh) it->second = sha256_file_hex(c.audio);
+    clips.push_back({{"sha256", it->second}, {"start", c.start}, {"end", c.end}, {"text", c.text}});
+  }
   return nlohmann::ordered_json{{"synthesizer_sha256", sha256_file_hex(o.synthesizer)},
                                 {"clips_sha256", sha256_hex(clips.dump())},
                                 {"embedding_sha256", sha256_hex(nlohmann::json(o.embedding).dump())},

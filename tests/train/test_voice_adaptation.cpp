@@ -132,6 +132,17 @@ TEST_CASE("voice adaptation: recordings it cannot learn from are refused by name
     const std::string e = error_of(o);
     CHECK_THAT(e, Catch::Contains("do not match") && Catch::Contains("take2.wav cost"));
   }
+  SECTION("a timed piece of a recording is cut from it") {
+    AdaptationClip cue = o.clips[1];
+    cue.start = 0.25, cue.end = 1.25, cue.name = "take1.wav cue 1";
+    o.clips.push_back(cue);
+    o.steps = 1;
+    o.work_dir += "-cue";
+    const VoiceAdaptReport r = adapt_voice(o).report;
+    CHECK(r.clips.back().name == "take1.wav cue 1");
+    CHECK(r.clips.back().seconds == Approx(1.0));
+    CHECK(r.clips[1].seconds > 1.5);
+  }
   SECTION("too little audio") {
     o.min_seconds = 30;
     CHECK_THAT(error_of(o), Catch::Contains("at least 30 s"));
