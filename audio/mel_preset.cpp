@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "audio/vector_math.hpp"
 #include "core/error.hpp"
@@ -35,6 +38,19 @@ std::vector<MelPreset> make_presets() {
     p.stft = {800, 200, 800, Window::Hann, true, 400, Padding::Zero, false};
     p.power = 1.0;
     p.filters = {16000, 800, 80, 55.0, 7600.0, MelScale::Slaney, true};
+    p.scale = FeatureScale::DbSymmetric;
+    v.push_back(p);
+  }
+  {  // dubkit's own full-band preset: wav2lip-16k's scale, pre-emphasis and 55 Hz floor, at
+     // 22050 Hz with HiFi-GAN's 1024/256 framing and the bands reaching Nyquist (11025 Hz), so
+     // the 8-11 kHz that hifigan-22k leaves out is synthesised rather than lost.
+    MelPreset p;
+    p.name = "dubkit-22k";
+    p.sample_rate = 22050;
+    p.preemphasis = 0.97;
+    p.stft = {1024, 256, 1024, Window::Hann, true, 512, Padding::Zero, false};
+    p.power = 1.0;
+    p.filters = {22050, 1024, 80, 55.0, 11025.0, MelScale::Slaney, true};
     p.scale = FeatureScale::DbSymmetric;
     v.push_back(p);
   }
@@ -99,6 +115,16 @@ const MelPreset& mel_preset(const std::string& name) {
   throw InvalidArgument("unknown mel preset '" + name + "' (known: " + known + ")");
 }
 
+const MelAnalyzer& shared_mel_analyzer(const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<MelAnalyzer>> analyzers;
+  const MelPreset& preset = mel_preset(name);
+  std::lock_guard<std::mutex> lock(mutex);
+  std::unique_ptr<MelAnalyzer>& a = analyzers[name];
+  if (!a) a = std::make_unique<MelAnalyzer>(preset);
+  return *a;
+}
+
 MelAnalyzer::MelAnalyzer(const MelPreset& preset) : preset_(preset), stft_(preset.stft) {
   preset_.validate();
   const MelFilterbankSpec& f = preset_.filters;
@@ -113,6 +139,11 @@ MelAnalyzer::MelAnalyzer(const MelPreset& preset) : preset_(preset), stft_(prese
     band_begin_.push_back(begin);
     band_end_.push_back(end);
   }
+}
+
+double MelAnalyzer::band_top_hz(int m) const {
+  if (m < 0 || m >= filters_.rows) throw InvalidArgument("band_top_hz: no band " + std::to_string(m));
+  return double(std::max(band_end_[m] - 1, 0)) * preset_.sample_rate / preset_.stft.n_fft;
 }
 
 FeatureMatrix MelAnalyzer::compute(const Waveform& wave) const {

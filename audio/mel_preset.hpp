@@ -4,6 +4,7 @@
 //
 //   hifigan-22k   HiFi-GAN meldataset.mel_spectrogram: ln of Slaney mel magnitudes
 //   wav2lip-16k   Wav2Lip / SV2TTS synthesizer audio.melspectrogram: symmetric [-4, 4] dB
+//   dubkit-22k    dubkit's own: wav2lip-16k's scale at 22050 Hz, hop 256, 80 bands up to 11025 Hz
 //   ge2e-40       SV2TTS encoder wav_to_mel_spectrogram: 40-band power mel, no log
 //   syncnet-mfcc  python_speech_features.mfcc as the SyncNet evaluation calls it
 #pragma once
@@ -45,6 +46,7 @@ struct MelPreset {
   double lifter = 22.0;          // Mfcc; 0 = off
 
   int n_features() const { return scale == FeatureScale::Mfcc ? n_cepstra : filters.n_mels; }
+  double frames_per_second() const { return double(sample_rate) / stft.hop; }
   void validate() const;  // throws InvalidArgument naming the preset and field
 };
 
@@ -69,6 +71,9 @@ class MelAnalyzer {
   // InvalidArgument for Mfcc presets (not invertible) or a wrong number of rows.
   FeatureMatrix linear_magnitude(const FeatureMatrix& features) const;
 
+  // The highest frequency (Hz) whose STFT bin filter `m` reads (Mfcc presets: its filterbank's).
+  double band_top_hz(int m) const;
+
  private:
   MelPreset preset_;
   Stft stft_;
@@ -78,5 +83,9 @@ class MelAnalyzer {
   std::vector<int> band_begin_, band_end_;
   FeatureMatrix dct_;      // [n_cepstra, n_mels], Mfcc only
 };
+
+// One analyser per preset for the whole process, built on first use (thread-safe); for callers
+// that would otherwise each build the same filterbank. Throws as mel_preset().
+const MelAnalyzer& shared_mel_analyzer(const std::string& name);
 
 }  // namespace dubkit

@@ -9,7 +9,6 @@
 #include <map>
 
 #include "audio/io.hpp"
-#include "audio/resample.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/parallel_for.hpp"
@@ -103,16 +102,20 @@ CorpusUtterance make_utterance(const CorpusOptions& o, const Speaker& s, int j, 
   u.text = ph.normalized;
   u.phonemes = ph.ipa;
   const double peak = 0.3 + 0.65 * double((h >> 20) % 1000) / 1000.0;  // level varies per utterance
-  SpokenUtterance spoken = speak_as(s, ph.normalized, static_cast<unsigned>(h), peak);
-  u.phones = std::move(spoken.phones);
-  const Waveform& main = spoken.wave;
+  const SpokenUtterance native = speak(s.base, ph.normalized, static_cast<unsigned>(h));
+  u.source_rate = native.wave.rate;
+  u.phones = native.phones;
+  const Waveform main = apply_perturbation(native.wave, s.perturbation, 16000, peak, u.phones);
   u.duration = main.seconds();
   fs::create_directories(o.out_dir + "/wav/" + s.id);
   write_audio(o.out_dir + "/" + rel, main);
+  // Other rates are made from the engine's own audio, not from the 16 kHz file, so a 22050 Hz
+  // copy of an espeak-ng voice keeps its band up to 11 kHz.
   for (std::size_t r = 1; r < o.rates.size(); ++r) {
     const std::string dir = o.out_dir + "/wav" + std::to_string(o.rates[r]) + "/" + s.id;
     fs::create_directories(dir);
-    write_audio(dir + "/" + name + ".wav", resample(main, o.rates[r]));
+    std::vector<PhoneSpan> unused = native.phones;
+    write_audio(dir + "/" + name + ".wav", apply_perturbation(native.wave, s.perturbation, o.rates[r], peak, unused));
   }
   write_file_atomic(sidecar, to_json_line(u) + "\n");
   return u;

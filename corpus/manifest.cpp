@@ -1,6 +1,7 @@
 #include "corpus/manifest.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +21,7 @@ std::string to_json_line(const CorpusUtterance& u) {
   j["text"] = u.text;
   j["phonemes"] = u.phonemes;
   j["duration"] = std::round(u.duration * 1e4) / 1e4;
+  if (u.source_rate > 0) j["source_rate"] = u.source_rate;
   nlohmann::ordered_json phones = nlohmann::ordered_json::array();
   for (const PhoneSpan& p : u.phones)
     phones.push_back({p.phone, std::round(p.start * 1e4) / 1e4, std::round(p.end * 1e4) / 1e4});
@@ -36,6 +38,7 @@ CorpusUtterance parse_manifest_line(const std::string& line, const std::string& 
                                {"phonemes", &u.phonemes}})
       *dest = j.at(field).get<std::string>();
     u.duration = j.at("duration").get<double>();
+    u.source_rate = j.value("source_rate", 0);
     for (const auto& p : j.at("phones")) {
       if (!p.is_array() || p.size() != 3) throw FormatError(where + ": a phone must be [name, start, end]");
       u.phones.push_back({p[0].get<std::string>(), p[1].get<double>(), p[2].get<double>()});
@@ -59,6 +62,19 @@ std::vector<std::pair<std::string, std::string>> read_json_lines(const std::stri
     if (!line.empty()) out.emplace_back(std::move(line), path + ":" + std::to_string(n));
   }
   return out;
+}
+
+std::string corpus_audio_path(const std::string& corpus_dir, const CorpusUtterance& u, int rate) {
+  std::string path = corpus_dir + "/" + u.path;
+  if (rate != 16000) {
+    if (u.path.rfind("wav/", 0) != 0)
+      throw FormatError(corpus_dir + ": utterance " + u.id + " is not under wav/, so it has no " + std::to_string(rate) + " Hz copy");
+    path = corpus_dir + "/wav" + std::to_string(rate) + u.path.substr(3);
+  }
+  if (!std::filesystem::exists(path))
+    throw IoError(path + ": missing; the corpus needs its " + std::to_string(rate) +
+                  " Hz audio (build it with --rates 16000," + std::to_string(rate) + ")");
+  return path;
 }
 
 std::vector<CorpusUtterance> read_manifest(const std::string& corpus_dir) {

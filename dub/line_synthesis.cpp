@@ -45,7 +45,7 @@ Waveform synthesize_lines(DubPlan& plan, const DubOptions& o, const LineVoice& v
   if (!o.resume) clear_dub_work(work);
   fs::create_directories(work + "/lines");
   const std::string models = models_key(o);
-  const int rate = TextToSpeech::kSampleRate;
+  const int rate = tts.sample_rate();
   Waveform dialogue{rate, std::vector<float>(static_cast<std::size_t>(std::lround(plan.video.duration * rate)), 0.f)};
   SayOptions natural;
   natural.lang = voice.lang;

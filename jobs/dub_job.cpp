@@ -102,7 +102,7 @@ DubReport dub_job(const DubJobOptions& o, const std::function<void(const DubProg
   clock.done("plan");
 
   const std::string work = d.work();
-  const std::unique_ptr<Vocoder> vocoder = open_vocoder(d.vocoder);
+  const std::unique_ptr<Vocoder> vocoder = open_vocoder(d.vocoder, 32, tts.preset().name);
   Waveform dialogue = synthesize_lines(plan, d, line_voice, tts, *vocoder, work, clock.progress("synthesis"));
   clock.done("synthesis");
 

@@ -6,8 +6,10 @@
 #include <optional>
 
 #include "audio/io.hpp"
+#include "audio/mel_preset.hpp"
 #include "core/error.hpp"
 #include "jobs/version.hpp"
+#include "synth/synthesizer.hpp"
 
 namespace dubkit {
 
@@ -18,7 +20,7 @@ void SayJobOptions::validate() const {
   if (!output.empty()) {
     if (std::filesystem::path(output).extension() != ".wav")
       throw InvalidArgument("say: output '" + output + "' must be a .wav (the signed manifest is embedded as a RIFF chunk)");
-    check_audio_output(output, TextToSpeech::kSampleRate, 1);  // fail before the work
+    check_audio_output(output, mel_preset(synthesizer_mel_preset(synthesizer)).sample_rate, 1);  // fail before the work
   }
 }
 
@@ -29,9 +31,9 @@ SayJobReport say_job(const SayJobOptions& o, const std::function<void(const Wave
   const AuthorizedVoice& voice = gate.voice();
   TextToSpeech tts(o.synthesizer);
   const std::vector<float> speaker = tts.use_voice(voice.profile());
-  const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder, o.griffin_lim_iterations);
-  AudioMarker marker = gate.marker(TextToSpeech::kSampleRate);
-  const int rate = TextToSpeech::kSampleRate;
+  const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder, o.griffin_lim_iterations, tts.preset().name);
+  const int rate = tts.sample_rate();
+  AudioMarker marker = gate.marker(rate);
   // The marked audio goes to the file as it is made: memory stays flat however long the text
   // (issue 22, item 16).
   std::optional<AudioFileWriter> file;

@@ -2,10 +2,13 @@
 # Reproduces the real-speech figures of issue 23 (models/speaker_encoder.md, models/vocoder.md,
 # models/aligner.md): the real corpus from Debian packages, the encoder and the vocoder
 # retrained on real + synthetic speech, and every evaluation, per source and language.
-#   scripts/real_speech.sh corpus             # out/real (about 700 MB fetched once) and out/corpus
+#   scripts/real_speech.sh corpus             # out/real (about 700 MB fetched once) and out/corpus, at 16 and 22.05 kHz
 #   scripts/real_speech.sh encoder-eval [E]   # EER tables for encoder file E (default: models/)
 #   scripts/real_speech.sh vocoder-train      # models/vocoder.md's fine-tune on real speech (about 1.5 h)
 #   scripts/real_speech.sh vocoder-eval [V]   # WER / PER / MCD tables for vocoder file V
+#   scripts/real_speech.sh vocoder22-train    # models/vocoder-22k.md: the full-band vocoder from scratch
+#   scripts/real_speech.sh band-eval [V]      # vocoder-22k.md's table: error rates, MCD (0-8 kHz) and the
+#                                             # 4-10 kHz share by source rate, for vocoder file V
 #   scripts/real_speech.sh aligner-eval [A]   # boundary tables for aligner file A
 #   scripts/real_speech.sh aligner-cost       # alignment costs of true and of other transcripts (models/aligner.md)
 #   scripts/real_speech.sh adapt-eval [S]     # voice adapt at 0 / 1 / 5 minutes (models/synthesizer.md)
@@ -19,8 +22,8 @@ synthetic=out/corpus
 
 case "${1:-}" in
   corpus)
-    "$dubkit" corpus build --out "$synthetic" --hours 5 --speakers 240 --seed 1
-    "$dubkit" corpus real --out "$real"
+    "$dubkit" corpus build --out "$synthetic" --hours 5 --speakers 240 --seed 1 --rates 16000,22050
+    "$dubkit" corpus real --out "$real" --rates 16000,22050
     ;;
   encoder-eval)
     encoder="${2:-models/speaker_encoder.safetensors}"
@@ -61,6 +64,44 @@ print("| %s | %d | %d / %d | %.2f%% | %s |" % (sys.argv[1], r["speakers"], r["sa
       --gan-start 12000 --lr 3e-4 --warmup 200 --threads 1
     "${train[@]}" --init out/runs/vocoder_real3/vocoder.safetensors --out out/runs/vocoder_real4 --steps 16000 \
       --gan-start 16000 --lr 2e-4 --warmup 200 --threads 1 --half
+    ;;
+  vocoder22-train)
+    # The real corpus at 22050 Hz (scripts/real_speech.sh corpus) and 1.25 h of the synthetic one.
+    "$dubkit" corpus build --out out/corpus-1h --hours 1.25 --speakers 240 --seed 1 --rates 16000,22050
+    "$dubkit" train vocoder --preset dubkit-22k --corpus "$real" --also out/corpus-1h --out out/runs/vocoder22 \
+      --segment 11264 --steps 18000 --gan-start 18000 --lr 5e-4 --warmup 200 --checkpoint-every 500 \
+      --validate-every 2000 --half
+    ;;
+  band-eval)
+    vocoder="${2:-default}"
+    for set in "val en 40" "test ru 20" "test cs 20" "test nl 20" "test fr 20" "test da 20"; do
+      read -r split lang n <<<"$set"
+      "$dubkit" vocoder eval --corpus "$real" --vocoder "$vocoder" --split "$split" --lang "$lang" --utterances "$n" --json
+    done | python3 -c '
+import json, sys
+rates = {}
+for line in open(sys.argv[1] + "/manifest.jsonl"):
+    u = json.loads(line)
+    rates[u["id"]] = u.get("source_rate", 0)
+dec = json.JSONDecoder()
+text = sys.stdin.read()
+pos = 0
+print("| set | utterances | error rate: original / vocoded (ratio) | MCD 0-8 kHz, vocoded / Griffin-Lim | 4-10 kHz share, original / vocoded: full-band sources (n) | the same: 16 kHz sources (n) | RTF |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+while pos < len(text):
+    while pos < len(text) and text[pos].isspace(): pos += 1
+    if pos >= len(text): break
+    r, pos = dec.raw_decode(text, pos)
+    def band(full):
+        rows = [x for x in r["rows"] if (rates.get(x["id"], 0) >= 22050) == full]
+        if not rows: return "-"
+        o = sum(x["band_4_10k_db_original"] for x in rows) / len(rows)
+        v = sum(x["band_4_10k_db"] for x in rows) / len(rows)
+        return "%.1f / %.1f dB (%d)" % (o, v, len(rows))
+    print("| %s %s | %d | %.1f%% / %.1f%% (%.2f) | %.2f / %.2f dB | %s | %s | %.4f |" % (r["split"], r["lang"], r["utterances"],
+          100 * r["wer_original"], 100 * r["wer"], r["wer_ratio"], r["mcd"], r["mcd_griffinlim"], band(True), band(False),
+          r["real_time_factor"]))
+' "$real"
     ;;
   vocoder-eval)
     vocoder="${2:-default}"

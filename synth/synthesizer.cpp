@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "audio/mel_preset.hpp"
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
 #include "core/torch_bridge.hpp"
@@ -53,6 +54,12 @@ void SynthesizerConfig::validate() const {
   need(postnet_kernel >= 1 && postnet_kernel <= 63 && postnet_kernel % 2 == 1, "postnet_kernel (odd)", postnet_kernel);
   need(dropout >= 0 && dropout < 1, "dropout", dropout);
   need(encoder_dropout >= 0 && encoder_dropout < 1, "encoder_dropout", encoder_dropout);
+  const MelPreset& p = dubkit::mel_preset(mel_preset);  // throws for an unknown name, listing the known ones
+  if (p.scale != FeatureScale::DbSymmetric || p.max_abs != 4.0)
+    throw InvalidArgument("synthesizer config: mel_preset '" + mel_preset + "' is not a symmetric [-4, 4] preset");
+  if (p.n_features() != n_mels)
+    throw InvalidArgument("synthesizer config: n_mels = " + std::to_string(n_mels) + ", but mel_preset '" + mel_preset +
+                          "' has " + std::to_string(p.n_features()) + " bands");
 }
 
 std::string SynthesizerConfig::to_json() const {
@@ -65,7 +72,7 @@ std::string SynthesizerConfig::to_json() const {
                         {"decoder_layers", decoder_layers}, {"reduction", reduction},
                         {"postnet_channels", postnet_channels}, {"postnet_convs", postnet_convs},
                         {"postnet_kernel", postnet_kernel}, {"dropout", dropout},
-                        {"encoder_dropout", encoder_dropout}}
+                        {"encoder_dropout", encoder_dropout}, {"mel_preset", mel_preset}}
       .dump();
 }
 
@@ -103,6 +110,10 @@ SynthesizerConfig SynthesizerConfig::from_json(const std::string& json, const st
   get_int("postnet_kernel", c.postnet_kernel);
   get_real("dropout", c.dropout);
   get_real("encoder_dropout", c.encoder_dropout);
+  if (j.contains("mel_preset")) {  // files made before 22.05 kHz synthesizers are wav2lip-16k
+    if (!j["mel_preset"].is_string()) throw FormatError(source + ": synthesizer config field 'mel_preset' is not a string");
+    c.mel_preset = j["mel_preset"].get<std::string>();
+  }
   try {
     c.validate();
   } catch (const InvalidArgument& e) {
@@ -330,6 +341,10 @@ LoadedSynthesizer load_synthesizer(const std::string& path) {
   if (meta("dubkit.model") != "synthesizer")
     throw FormatError(path + ": metadata dubkit.model is '" + meta("dubkit.model") + "', expected 'synthesizer'");
   const SynthesizerConfig config = SynthesizerConfig::from_json(meta("dubkit.config"), path);
+  const auto preset = out.metadata.find("dubkit.mel_preset");
+  if (preset != out.metadata.end() && preset->second != config.mel_preset)
+    throw FormatError(path + ": metadata dubkit.mel_preset '" + preset->second + "' disagrees with the config's '" +
+                      config.mel_preset + "'");
   out.symbols = SymbolTable::from_json(meta("dubkit.symbols"), path);
   const auto langs = nlohmann::json::parse(meta("dubkit.languages"), nullptr, false);
   if (!langs.is_array() || langs.empty()) throw FormatError(path + ": metadata dubkit.languages is not a JSON array of names");
@@ -347,6 +362,12 @@ LoadedSynthesizer load_synthesizer(const std::string& path) {
   return out;
 }
 
+std::string synthesizer_mel_preset(const std::string& path) {
+  const auto metadata = load_weight_metadata(path);
+  const auto it = metadata.find("dubkit.mel_preset");
+  return it == metadata.end() ? "wav2lip-16k" : it->second;
+}
+
 void save_synthesizer(const std::string& path, Synthesizer& model, const SymbolTable& symbols,
                       const std::vector<std::string>& languages, std::map<std::string, std::string> metadata,
                       bool half) {
@@ -354,7 +375,7 @@ void save_synthesizer(const std::string& path, Synthesizer& model, const SymbolT
   metadata["dubkit.config"] = model->config().to_json();
   metadata["dubkit.symbols"] = symbols.to_json();
   metadata["dubkit.languages"] = nlohmann::json(languages).dump();
-  metadata["dubkit.mel_preset"] = "wav2lip-16k";
+  metadata["dubkit.mel_preset"] = model->config().mel_preset;
   write_safetensors(path, module_weights(*model, half ? DType::F16 : DType::F32), metadata);
 }
 

@@ -9,8 +9,9 @@
 //   decoder: prenet(previous frame) ++ upsampled features ──► 2-layer LSTM ──► r frames / step
 //   postnet: 5 x conv5 + BatchNorm + tanh, added to the decoder's frames ──► mel [B, T, 80]
 //
-// Mels are in the `wav2lip-16k` preset (symmetric [-4, 4], 80 bands, 12.5 ms frames), so the
-// same features drive the vocoder and the lip-sync network. Durations are in mel frames.
+// Mels are in the config's preset: `wav2lip-16k` (16 kHz, 12.5 ms frames, the features the
+// lip-sync network also takes) or `dubkit-22k` (22.05 kHz, 11.6 ms frames, bands to 11 kHz);
+// both symmetric [-4, 4] with 80 bands. Durations are in mel frames.
 // There is no public checkpoint of this architecture, so tensor names simply say what each
 // layer is (listed beside each member below).
 //
@@ -33,7 +34,9 @@ namespace dubkit {
 struct SynthesizerConfig {
   int n_symbols = 0;           // phone symbols including padding id 0 (the symbol table's size())
   int n_languages = 1;         // languages the model was trained on
-  int n_mels = 80;             // wav2lip-16k mel bands
+  std::string mel_preset = "wav2lip-16k";  // the mels it makes: wav2lip-16k or dubkit-22k (a
+                               // symmetric [-4, 4] preset, -4 being silence and padding)
+  int n_mels = 80;             // that preset's bands
   int symbol_dim = 256;        // phone embedding width
   int encoder_convs = 3;       // convolutional layers before the BiLSTM
   int encoder_kernel = 5;      // their width in phones
@@ -67,6 +70,8 @@ struct SynthesizerBatch {
   torch::Tensor durations;      // [B, N] float frames (0 on padding); sum = mel length
   torch::Tensor mels;           // [B, T, n_mels] float, padded with -4 (silence)
   torch::Tensor mel_lengths;    // [B] int64
+  torch::Tensor bands;          // [B, n_mels] float, 1 where the target recording has sound
+                                // (training loss only; undefined: every band)
 };
 
 struct SynthesizerOutput {
@@ -134,8 +139,8 @@ TORCH_MODULE(Synthesizer);
 // [B, n] bool: true where the position is below that row's length (lengths [B] int64).
 torch::Tensor length_mask(const torch::Tensor& lengths, long n);
 
-// The value a mel frame of silence has in the wav2lip-16k preset: the decoder's "go" frame
-// and the padding of targets.
+// The value a mel frame of silence has in every symmetric [-4, 4] preset: the decoder's "go"
+// frame and the padding of targets.
 constexpr float kSilenceMel = -4.0f;
 
 // A synthesizer file: weights plus the config, symbol table and languages in its metadata.
@@ -150,6 +155,10 @@ struct LoadedSynthesizer {
 // Checks every tensor's name and shape against the config in the file's metadata; throws
 // FormatError naming the file and the tensor (expected vs found).
 LoadedSynthesizer load_synthesizer(const std::string& path);
+
+// The mel preset a synthesizer file makes, from its metadata alone (cheap: no weights are read),
+// so callers can size outputs before loading it. Throws as load_weight_metadata.
+std::string synthesizer_mel_preset(const std::string& path);
 // Writes float32 weights (or float16 with `half`) and the metadata above.
 void save_synthesizer(const std::string& path, Synthesizer& model, const SymbolTable& symbols,
                       const std::vector<std::string>& languages, std::map<std::string, std::string> metadata,

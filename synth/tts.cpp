@@ -17,8 +17,8 @@ namespace dubkit {
 struct TextToSpeech::Impl {
   LoadedSynthesizer model;
   std::string sha256;  // of the file, computed when an adapted profile first needs it
-  MelAnalyzer analyzer{mel_preset("wav2lip-16k")};
-  double fps() const { return double(analyzer.preset().sample_rate) / analyzer.preset().stft.hop; }
+  const MelPreset& preset() const { return mel_preset(model.model->config().mel_preset); }
+  double fps() const { return preset().frames_per_second(); }
 
   long language_id(const std::string& lang) const {
     const auto it = std::find(model.languages.begin(), model.languages.end(), lang);
@@ -45,9 +45,6 @@ struct TextToSpeech::Impl {
 
 TextToSpeech::TextToSpeech(const std::string& path) : impl_(std::make_unique<Impl>()) {
   impl_->model = load_synthesizer(path);
-  if (impl_->model.metadata.count("dubkit.mel_preset") && impl_->model.metadata.at("dubkit.mel_preset") != "wav2lip-16k")
-    throw FormatError(path + ": synthesizer mel preset '" + impl_->model.metadata.at("dubkit.mel_preset") +
-                      "', expected wav2lip-16k");
 }
 
 TextToSpeech::~TextToSpeech() = default;
@@ -59,6 +56,9 @@ std::string TextToSpeech::encoder() const {
 }
 
 int TextToSpeech::speaker_dim() const { return impl_->model.model->config().speaker_dim; }
+const MelPreset& TextToSpeech::preset() const { return impl_->preset(); }
+int TextToSpeech::sample_rate() const { return impl_->preset().sample_rate; }
+double TextToSpeech::frames_per_second() const { return impl_->fps(); }
 
 std::vector<float> TextToSpeech::use_voice(const VoiceProfile& p) {
   const std::string who = "voice '" + p.name + "'";
@@ -171,9 +171,9 @@ FeatureMatrix TextToSpeech::mel(const SentencePlan& s, const std::vector<float>&
 
 SayReport TextToSpeech::say(const std::string& text, const std::vector<float>& speaker, const SayOptions& opts,
                             const Vocoder& vocoder, const std::function<void(const Waveform&)>& on_audio) {
-  if (vocoder.preset().name != impl_->analyzer.preset().name)
+  if (vocoder.preset().name != impl_->preset().name)
     throw InvalidArgument("vocoder " + vocoder.name() + " takes " + vocoder.preset().name + " features; the synthesizer makes " +
-                          impl_->analyzer.preset().name);
+                          impl_->preset().name);
   const auto t0 = std::chrono::steady_clock::now();
   auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   SayReport report;
@@ -185,7 +185,7 @@ SayReport TextToSpeech::say(const std::string& text, const std::vector<float>& s
   if (target) report.sentences = plan(text, speaker, opts);
   const std::size_t count = target ? report.sentences.size() : sentences.size();
   Waveform piece;
-  piece.rate = kSampleRate;
+  piece.rate = sample_rate();
   for (std::size_t i = 0; i < count; ++i) {
     if (!target) {
       report.sentences.push_back(impl_->predict(sentences[i], speaker, opts.lang));

@@ -1,9 +1,10 @@
 // Text -> speech in a voice: sentences -> phones (front_end) -> durations (predicted, then
-// controlled: durations.hpp) -> mel (synthesizer) -> waveform (any wav2lip-16k vocoder:
-// vocoder/vocoder.hpp), one sentence at a time, so the first sentence can play while the rest
-// is still being made.
+// controlled: durations.hpp) -> mel (synthesizer) -> waveform (any vocoder of the synthesizer's
+// mel preset: vocoder/vocoder.hpp), one sentence at a time, so the first sentence can play while
+// the rest is still being made.
 //
-// Not thread-safe: one TextToSpeech per thread. Audio is 16 kHz mono.
+// Not thread-safe: one TextToSpeech per thread. Audio is mono at the preset's rate (16 kHz for
+// wav2lip-16k synthesizers, 22.05 kHz for dubkit-22k ones: sample_rate()).
 //
 // An unpublished building block: its audio carries no watermark, no signed manifest and no
 // render-log entry, and it checks no consent. Published speech comes from the say job
@@ -65,20 +66,22 @@ class TextToSpeech {
   // been made for this very file (same SHA-256), and its speaker adapter then shapes everything
   // this object makes until the next use_voice. Throws InvalidArgument naming both sides.
   std::vector<float> use_voice(const VoiceProfile& profile);
-  static constexpr int kSampleRate = 16000;
-  static constexpr double kFramesPerSecond = 80.0;  // wav2lip-16k: hop 200
+  // The synthesizer's mel preset, its audio rate (Hz) and mel frames per second.
+  const MelPreset& preset() const;
+  int sample_rate() const;
+  double frames_per_second() const;
 
   // Phones and durations of every sentence (no decoding: cheap). Throws InvalidArgument for
   // empty text, a language the model does not know, a phone it has no symbol for, a speaker
   // embedding of the wrong size, or durations the controls cannot meet.
   std::vector<SentencePlan> plan(const std::string& text, const std::vector<float>& speaker, const SayOptions& opts);
-  // The wav2lip-16k mel [80, durations.total_frames] of one planned sentence; `index` varies
-  // the seed between sentences.
+  // The mel [n_mels, durations.total_frames] of one planned sentence, in preset(); `index`
+  // varies the seed between sentences.
   FeatureMatrix mel(const SentencePlan& sentence, const std::vector<float>& speaker, const SayOptions& opts,
                     std::size_t index);
-  // Plans each sentence, then makes its audio (exactly total_frames * 200 samples) through
+  // Plans each sentence, then makes its audio (exactly total_frames * hop samples) through
   // `vocoder` and hands it over as soon as it exists (Griffin-Lim: in pieces of about a
-  // second). Throws InvalidArgument when the vocoder does not take wav2lip-16k mels.
+  // second). Throws InvalidArgument when the vocoder does not take preset()'s mels.
   SayReport say(const std::string& text, const std::vector<float>& speaker, const SayOptions& opts,
                 const Vocoder& vocoder, const std::function<void(const Waveform&)>& on_audio);
 

@@ -66,6 +66,8 @@ void register_corpus_real(CLI::App* corpus) {
   cmd->add_option("--val-long", o->r.val_long, "Val speakers with 5+ minutes")->capture_default_str();
   cmd->add_option("--val-short", o->r.val_short, "Val speakers with less")->capture_default_str();
   cmd->add_option("--threads", o->r.threads, "Worker threads")->capture_default_str();
+  cmd->add_option("--rates", o->r.rates, "Sample rates to write (wav<rate>/ beside wav/); the first must be 16000")
+      ->delimiter(',')->capture_default_str();
   cmd->add_option("--aligner", o->aligner,
                   std::string("Aligner for the phone times: default (models/") + kDefaultAligner + "), a model file, or none")
       ->capture_default_str();

@@ -7,8 +7,10 @@
 #include <optional>
 
 #include "audio/devices.hpp"
+#include "audio/mel_preset.hpp"
 #include "core/error.hpp"
 #include "jobs/say_job.hpp"
+#include "synth/synthesizer.hpp"
 #include "tools/commands.hpp"
 
 namespace dubkit::cli {
@@ -89,7 +91,8 @@ void register_say(CLI::App& app) {
     job.vocoder = vocoder_spec(o->vocoder);
     job.validate();  // before the audio device opens
     std::optional<PlaybackStream> player;
-    if (o->play) player.emplace(TextToSpeech::kSampleRate);
+    const MelPreset& preset = mel_preset(synthesizer_mel_preset(job.synthesizer));
+    if (o->play) player.emplace(preset.sample_rate);
     const SayJobReport r = say_job(job, [&](const Waveform& marked) {
       if (player) player->write(marked.samples);
     });
@@ -100,7 +103,7 @@ void register_say(CLI::App& app) {
       for (const SentencePlan& s : r.speech.sentences) {
         nlohmann::ordered_json phones = nlohmann::ordered_json::array();
         for (std::size_t i = 0; i < s.phones.size(); ++i)
-          phones.push_back({{"index", first + i}, {"phone", s.phones[i]}, {"seconds", s.durations.frames[i] / TextToSpeech::kFramesPerSecond}});
+          phones.push_back({{"index", first + i}, {"phone", s.phones[i]}, {"seconds", s.durations.frames[i] / preset.frames_per_second()}});
         first += s.phones.size();
         sentences.push_back({{"text", s.text}, {"seconds", s.durations.seconds}, {"stretch", s.durations.stretch}, {"phones", phones}});
       }

@@ -21,7 +21,10 @@ void register_train_synth(CLI::App* train) {
   SynthesizerConfig& m = o->s.model;
   auto* cmd = train->add_subcommand(
       "synth", "Train the duration-controlled synthesizer (checkpoints, loss.csv/png, val/ PNGs and WAVs, synthesizer.safetensors)");
-  cmd->add_option("--corpus", o->s.corpus_dir, "Corpus directory (dubkit corpus build)")->required();
+  cmd->add_option("--corpus", o->s.corpus_dir, "Corpus directory (dubkit corpus build or real); its val utterances validate")->required();
+  cmd->add_option("--also", o->s.more_corpora, "More corpora whose train utterances join the data (repeatable)");
+  cmd->add_option("--preset", m.mel_preset, "Mel preset of the targets: wav2lip-16k, or dubkit-22k (the corpora need their 22050 Hz copy)")
+      ->capture_default_str();
   cmd->add_option("--encoder", o->s.encoder_path, std::string("Speaker encoder (default: models/") + kDefaultEncoder + ")");
   cmd->add_option("--out", o->s.out_dir, "Output directory")->required();
   cmd->add_option("--steps", o->s.steps, "Total optimisation steps")->capture_default_str();
@@ -94,6 +97,8 @@ void register_train_vocoder(CLI::App* train) {
   cmd->add_option("--mel-weight", o->v.mel_weight, "Weight of the log-mel L1 loss")->capture_default_str();
   cmd->add_option("--stft-weight", o->v.stft_weight, "Weight of the multi-resolution STFT loss")->capture_default_str();
   cmd->add_option("--fm-weight", o->v.fm_weight, "Weight of the feature-matching loss")->capture_default_str();
+  cmd->add_option("--preset", m.mel_preset, "convnext-istft: the mel preset it takes (wav2lip-16k, dubkit-22k); the corpus needs audio at its rate")
+      ->capture_default_str();
   cmd->add_option("--dim", m.dim, "convnext-istft: channels")->capture_default_str();
   cmd->add_option("--intermediate", m.intermediate, "convnext-istft: MLP width")->capture_default_str();
   cmd->add_option("--layers", m.layers, "convnext-istft: blocks")->capture_default_str();

@@ -49,6 +49,8 @@ void register_vocoder(CLI::App& app) {
     std::printf("mel-cepstral distortion %.2f dB (Griffin-Lim %.2f dB); real-time factor %.4f (Griffin-Lim %.3f)\n",
                 r["mcd"].get<double>(), r["mcd_griffinlim"].get<double>(), r["real_time_factor"].get<double>(),
                 r["real_time_factor_griffinlim"].get<double>());
+    std::printf("4-10 kHz share of the long-term spectrum %.1f dB (original %.1f dB)\n", r["band_4_10k_db"].get<double>(),
+                r["band_4_10k_db_original"].get<double>());
   });
 }
 

@@ -28,10 +28,9 @@ struct TestSentence {
   Waveform recording;  // 16 kHz
 };
 
-Waveform read16k(const std::string& path) {
-  Waveform w = read_mono(path);
-  return w.rate == 16000 ? w : resample(w, 16000);
-}
+Waveform at16k(Waveform w) { return w.rate == 16000 ? w : resample(w, 16000); }
+
+Waveform read16k(const std::string& path) { return at16k(read_mono(path)); }
 
 // The waves one after another, 0.2 s of silence between them (for pooled Praat statistics).
 Waveform concatenate(const std::vector<Waveform>& waves) {
@@ -141,7 +140,7 @@ nlohmann::ordered_json evaluate_adaptation(const AdaptEvalOptions& o, const std:
   }
 
   TextToSpeech tts(o.synthesizer);
-  const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder);
+  const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder, 32, tts.preset().name);
   nlohmann::ordered_json conditions = nlohmann::ordered_json::array();
   double zero_mcd = NAN, zero_similarity = NAN, zero_wer = NAN;
   for (std::size_t c = 0; c < o.minutes.size(); ++c) {
@@ -186,10 +185,11 @@ nlohmann::ordered_json evaluate_adaptation(const AdaptEvalOptions& o, const std:
       say.lang = o.lang;
       say.seed = o.seed + i;
       Waveform synth;
-      synth.rate = TextToSpeech::kSampleRate;
+      synth.rate = tts.sample_rate();
       tts.say(test[i].utterance->text, speaker, say, *vocoder, [&](const Waveform& w) {
         synth.samples.insert(synth.samples.end(), w.samples.begin(), w.samples.end());
       });
+      synth = at16k(std::move(synth));  // every measure here compares on the recordings' 16 kHz
       mcd += mel_cepstral_distortion_dtw(test[i].recording, synth);
       similarity += embedding_similarity(embed_wave(encoder.model, synth, "synthesis").embedding, reference);
       if (asr) wer += word_errors(test[i].utterance->text, asr->transcribe(synth));

@@ -4,13 +4,13 @@
 
 namespace dubkit {
 
-const MelAnalyzer& synth_mel_analyzer() {
-  static const MelAnalyzer a(mel_preset("wav2lip-16k"));
-  return a;
-}
-
-double synth_frames_per_second() {
-  return double(synth_mel_analyzer().preset().sample_rate) / synth_mel_analyzer().preset().stft.hop;
+torch::Tensor recorded_bands(const MelAnalyzer& analyzer, int source_rate) {
+  const int n = analyzer.preset().n_features();
+  torch::Tensor bands = torch::ones({n});
+  if (source_rate <= 0) return bands;
+  for (int m = 0; m < n; ++m)
+    if (analyzer.band_top_hz(m) > source_rate / 2.0) bands[m] = 0.0f;
+  return bands;
 }
 
 SynthesizerBatch collate_synth_batch(const std::vector<const SynthItem*>& items, int n_mels) {
@@ -24,7 +24,7 @@ SynthesizerBatch collate_synth_batch(const std::vector<const SynthItem*>& items,
   batch.phone_lengths = torch::empty({b}, torch::kLong);
   batch.mel_lengths = torch::empty({b}, torch::kLong);
   batch.languages = torch::empty({b}, torch::kLong);
-  std::vector<torch::Tensor> speakers;
+  std::vector<torch::Tensor> speakers, bands;
   for (long i = 0; i < b; ++i) {
     const SynthItem& it = *items[static_cast<std::size_t>(i)];
     batch.phones[i].narrow(0, 0, it.phones.size(0)).copy_(it.phones);
@@ -34,8 +34,10 @@ SynthesizerBatch collate_synth_batch(const std::vector<const SynthItem*>& items,
     batch.mel_lengths[i] = it.mel.size(0);
     batch.languages[i] = it.language;
     speakers.push_back(it.speaker);
+    bands.push_back(it.bands.defined() ? it.bands : torch::ones({n_mels}));
   }
   batch.speakers = torch::stack(speakers);
+  batch.bands = torch::stack(bands);
   return batch;
 }
 
@@ -45,12 +47,14 @@ torch::Tensor frame_mask(const torch::Tensor& lengths, long t) {
 
 namespace {
 
-// L1 + L2 over the frames each utterance really has.
+// L1 + L2 over the frames and bands each utterance really has.
 torch::Tensor mel_loss(const torch::Tensor& predicted, const SynthesizerBatch& b) {
   const long t = b.mels.size(1);
-  const torch::Tensor mask = frame_mask(b.mel_lengths, t);
+  torch::Tensor mask = frame_mask(b.mel_lengths, t);  // [B, T, 1]
+  if (b.bands.defined()) mask = mask * b.bands.unsqueeze(1);
+  else mask = mask.expand({-1, -1, b.mels.size(2)});
   const torch::Tensor diff = (predicted.narrow(1, 0, t) - b.mels) * mask;
-  const torch::Tensor count = mask.sum() * b.mels.size(2);
+  const torch::Tensor count = mask.sum();
   return diff.abs().sum() / count + diff.pow(2).sum() / count;
 }
 

@@ -78,7 +78,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
   };
   std::optional<SpeechRecognizer> asr;
   if (o.recognise) asr.emplace();
-  const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder);
+  const std::unique_ptr<Vocoder> vocoder = open_vocoder(o.vocoder, 32, tts.preset().name);
 
   WordErrors synth_wer, truth_wer;
   double similarity_sum = 0, truth_similarity_sum = 0, audio_seconds = 0, wall_seconds = 0;
@@ -93,7 +93,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
     say.lang = o.lang;
     say.seed = o.seed + j;
     Waveform synth;
-    synth.rate = TextToSpeech::kSampleRate;
+    synth.rate = tts.sample_rate();
     const SayReport rep = tts.say(sentences[j], profiles[si], say, *vocoder, [&](const Waveform& w) {
       synth.samples.insert(synth.samples.end(), w.samples.begin(), w.samples.end());
     });
@@ -146,11 +146,11 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
       say.lang = o.lang;
       double natural = 0;
       for (const SentencePlan& p : tts.plan(sentences[j], spk, say))
-        for (double f : p.predicted_frames) natural += f / TextToSpeech::kFramesPerSecond;
+        for (double f : p.predicted_frames) natural += f / tts.frames_per_second();
       say.durations.total_seconds = natural * stretch;
       std::size_t samples = 0;
       tts.say(sentences[j], spk, say, *vocoder, [&](const Waveform& w) { samples += w.samples.size(); });
-      const double produced = double(samples) / TextToSpeech::kSampleRate;
+      const double produced = double(samples) / tts.sample_rate();
       max_error = std::max(max_error, std::abs(produced - say.durations.total_seconds) / say.durations.total_seconds);
     }
     worst = std::max(worst, max_error);
@@ -164,8 +164,7 @@ nlohmann::ordered_json evaluate_synthesizer(const SynthEvalOptions& o, const std
                                 {"split", o.split},
                                 {"lang", o.lang},
                                 {"speakers", speakers.size()},
-                                {"sentences", sentences.size()},
-                                {"vocoder", "griffinlim"}};
+                                {"sentences", sentences.size()}};
   if (asr) {
     report["wer"] = synth_wer.rate();
     report["truth_wer"] = truth_wer.rate();

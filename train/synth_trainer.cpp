@@ -43,33 +43,50 @@ std::vector<std::string> phone_names(const CorpusUtterance& u) {
   return names;
 }
 
-Dataset load_dataset(const SynthTrainOptions& o, const std::vector<CorpusUtterance>& manifest, SpeakerEncoder& encoder) {
+// The utterances the dataset is made of: the main corpus's (train and val) and the train
+// utterances of `more_corpora`, each with the folder it lives in.
+std::vector<std::pair<std::string, CorpusUtterance>> utterances_of(const SynthTrainOptions& o) {
+  std::vector<std::pair<std::string, CorpusUtterance>> out;
+  for (CorpusUtterance& u : read_manifest(o.corpus_dir)) out.emplace_back(o.corpus_dir, std::move(u));
+  for (const std::string& dir : o.more_corpora)
+    for (CorpusUtterance& u : read_manifest(dir))
+      if (u.split == "train") out.emplace_back(dir, std::move(u));
+  return out;
+}
+
+Dataset load_dataset(const SynthTrainOptions& o, SpeakerEncoder& encoder) {
+  const std::vector<std::pair<std::string, CorpusUtterance>> utterances = utterances_of(o);
   Dataset d;
   // The symbol inventory of every split (the inventory only: val/test phones must be encodable).
   std::vector<std::vector<std::string>> all;
   std::set<std::string> langs;
-  for (const CorpusUtterance& u : manifest) {
+  for (const auto& [dir, u] : utterances) {
+    if (u.phones.empty()) continue;  // a real recording without a transcript or an alignment
     all.push_back(phone_names(u));
     langs.insert(u.lang);
   }
   d.symbols = SymbolTable::from_utterances(all);
   d.languages.assign(langs.begin(), langs.end());
-  const MelAnalyzer& mel = synth_mel_analyzer();
-  const double fps = synth_frames_per_second();
-  for (const CorpusUtterance& u : manifest) {
-    if ((u.split != "train" && u.split != "val") || u.duration > o.max_seconds) continue;
-    const std::string path = o.corpus_dir + "/" + u.path;
-    const Waveform w = read_mono(path);
-    if (w.rate != mel.preset().sample_rate)
-      throw FormatError(path + ": corpus audio at " + std::to_string(w.rate) + " Hz, the synthesizer trains on 16000 Hz");
+  const MelAnalyzer& mel = shared_mel_analyzer(o.model.mel_preset);
+  const int rate = mel.preset().sample_rate;
+  const double fps = mel.preset().frames_per_second();
+  for (const auto& [dir, u] : utterances) {
+    if ((u.split != "train" && u.split != "val") || u.phones.empty() || u.duration > o.max_seconds) continue;
+    const std::string path = dir + "/" + u.path;
+    const Waveform w16 = read_mono(path);  // the encoder's rate
+    const Waveform w = rate == 16000 ? w16 : read_mono(corpus_audio_path(dir, u, rate));
+    if (w.rate != rate)
+      throw FormatError(path + ": corpus audio at " + std::to_string(w.rate) + " Hz, preset " + mel.preset().name +
+                        " needs " + std::to_string(rate));
     SynthItem item;
     try {
-      item.speaker = embed_wave(encoder, w, path).embedding;
+      item.speaker = embed_wave(encoder, w16, path).embedding;
     } catch (const InvalidArgument&) {
       continue;  // too little speech to condition on
     }
     const FeatureMatrix m = mel.compute(w);
     item.mel = torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat).t().contiguous();
+    item.bands = recorded_bands(mel, u.source_rate);
     const std::vector<float> frames = phone_frames(u.phones, m.cols, fps);
     item.durations = torch::tensor(frames);
     item.phones = torch::tensor(d.symbols.encode(phone_names(u)));
@@ -119,8 +136,8 @@ ValResult validate_model(Synthesizer& model, const Dataset& d, const SynthTrainO
   const SynthesizerBatch b = collate_synth_batch(items, c.n_mels);
   const SynthesizerOutput out = model->forward(b);
   const long t = b.mels.size(1);
-  const torch::Tensor mask = frame_mask(b.mel_lengths, t);
-  r.mel_l1 = (((out.mel.narrow(1, 0, t) - b.mels).abs() * mask).sum() / (mask.sum() * c.n_mels)).item<double>();
+  const torch::Tensor mask = frame_mask(b.mel_lengths, t) * b.bands.unsqueeze(1);
+  r.mel_l1 = (((out.mel.narrow(1, 0, t) - b.mels).abs() * mask).sum() / mask.sum()).item<double>();
   const torch::Tensor pmask = length_mask(b.phone_lengths, b.phones.size(1)).to(torch::kFloat);
   r.duration_error =
       (((torch::expm1(out.log_durations).clamp_min(0) - b.durations).abs() * pmask).sum() / pmask.sum()).item<double>();
@@ -146,14 +163,15 @@ ValResult validate_model(Synthesizer& model, const Dataset& d, const SynthTrainO
       char name[64];
       std::snprintf(name, sizeof(name), "/val/step_%07ld_", step);
       const std::string prefix = o.out_dir + name;
-      const double fps = synth_frames_per_second();
+      const MelAnalyzer& analyzer = shared_mel_analyzer(c.mel_preset);
+      const double fps = analyzer.preset().frames_per_second();
       write_spectrogram_png(prefix + "mel_truth.png", to_features(it.mel.t()), fps, it.id + " ground truth");
       write_spectrogram_png(prefix + "mel.png", to_features(mel2.t()), fps, it.id + " generated, step " + std::to_string(step));
       write_spectrogram_png(prefix + "alignment.png", to_features(w.squeeze(0).t()), fps / c.reduction,
                             it.id + " upsampling weights (phones x decoder steps)");
       GriffinLimConfig gl;
       gl.iterations = 32;
-      write_audio(prefix + "griffinlim.wav", griffin_lim_from_features(to_features(mel2.t()), synth_mel_analyzer(), gl));
+      write_audio(prefix + "griffinlim.wav", griffin_lim_from_features(to_features(mel2.t()), analyzer, gl));
     }
   }
   r.free_mel_l1 = l1_sum / free_n;
@@ -206,9 +224,8 @@ SynthTrainReport train_synthesizer(const SynthTrainOptions& o, const std::functi
   torch::set_num_threads(o.threads);
   long step = start_step(o.out_dir, o.resume, "train synth");  // before the slow data preparation
   fs::create_directories(o.out_dir + "/val");
-  const std::vector<CorpusUtterance> manifest = read_manifest(o.corpus_dir);
   LoadedEncoder encoder = load_speaker_encoder(o.encoder_path);
-  const Dataset data = load_dataset(o, manifest, encoder.model);
+  const Dataset data = load_dataset(o, encoder.model);
   if (static_cast<int>(data.train.size()) < o.batch)
     throw InvalidArgument("train synth: the corpus has " + std::to_string(data.train.size()) +
                           " usable train utterances, fewer than --batch " + std::to_string(o.batch));

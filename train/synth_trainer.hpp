@@ -1,9 +1,16 @@
 // `dubkit train synth`: trains the duration-controlled synthesizer (synth/synthesizer.hpp) on a
 // corpus's train speakers, each utterance conditioned on its own speaker embedding (SV2TTS).
 //
-// Targets: wav2lip-16k mels of the corpus audio; per-phone durations from the corpus's phone
-// timings (rounded on the frame grid so they sum to the mel length). Loss: L1 + L2 of the
-// decoder's and the postnet's mels, plus MSE of log(1 + frames) of the durations. The batch of
+// Targets: mels of the corpus audio in the model's preset (wav2lip-16k from the 16 kHz files,
+// dubkit-22k from the corpus's 22050 Hz copy: corpus_audio_path), conditioned on the embedding
+// of the 16 kHz file; per-phone durations from the corpus's phone timings (rounded on the frame
+// grid so they sum to the mel length). Loss: L1 + L2 of the decoder's and the postnet's mels
+// over the bands each recording has (recorded_bands: a 16 kHz source teaches nothing above
+// 8 kHz, neither sound nor silence), plus MSE of log(1 + frames) of the durations.
+//
+// Data: the train utterances of the corpus and of `more_corpora` (a real corpus beside the
+// synthetic one), those with phone timings; its val utterances measure the run. The symbol
+// table and languages are the union of all of them. The batch of
 // step s (utterances of similar length) depends only on (seed, s), and dropout is seeded from
 // (seed, s) too, so a resumed run continues exactly as an uninterrupted one.
 //
@@ -24,7 +31,8 @@
 namespace dubkit {
 
 struct SynthTrainOptions {
-  std::string corpus_dir;
+  std::string corpus_dir;         // its val utterances measure the run
+  std::vector<std::string> more_corpora;  // more train utterances
   std::string encoder_path;       // speaker encoder for the conditioning embeddings
   std::string out_dir;
   long steps = 6000;              // total optimisation steps
@@ -34,7 +42,8 @@ struct SynthTrainOptions {
   double clip = 1.0;              // gradient norm clip
   double duration_weight = 1.0;   // weight of the duration loss
   double max_seconds = 10.0;      // longer utterances are left out
-  SynthesizerConfig model;        // n_symbols, n_languages (corpus) and speaker_dim (encoder) are set by the trainer
+  SynthesizerConfig model;        // n_symbols, n_languages (corpus) and speaker_dim (encoder) are set by the trainer;
+                                  // its mel_preset picks the targets
   long checkpoint_every = 200;
   long validate_every = 500;
   std::uint64_t seed = 1;
@@ -47,7 +56,7 @@ struct SynthTrainOptions {
 struct SynthTrainReport {
   long steps = 0;
   double final_loss = 0;
-  double val_mel_l1 = 0;          // teacher-forced, postnet output, wav2lip-16k units
+  double val_mel_l1 = 0;          // teacher-forced, postnet output, preset units ([-4, 4]), recorded bands
   double val_free_mel_l1 = 0;     // free-running with ground-truth durations
   double val_duration_error = 0;  // mean |predicted - true| phone duration, frames
   double seconds = 0;             // wall time of this invocation

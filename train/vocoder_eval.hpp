@@ -1,8 +1,11 @@
 // `dubkit vocoder eval`: analysis-resynthesis of held-out corpus speakers through a vocoder,
 // measured with independent tools: PocketSphinx word error rate of the original and of the
 // resynthesis (same recogniser, same reference text), mel-cepstral distortion against the
-// original (audio/mel_cepstral_distortion.hpp), and the same figures for Griffin-Lim on the same
-// files, plus each one's real-time factor.
+// original (audio/mel_cepstral_distortion.hpp, on the 0-8 kHz band: both resampled to 16 kHz,
+// so vocoders of different presets compare), the long-term spectrum's share of 4-10 kHz of the
+// original and of the resynthesis (audio/long_term_spectrum.hpp: the bandwidth kept), and the
+// same figures for Griffin-Lim on the same files, plus each one's real-time factor. The corpus
+// audio is read at the vocoder's rate (corpus_audio_path).
 //
 // Languages other than English have no PocketSphinx word model here, so they are measured by
 // phone error rate instead: PocketSphinx's phone decoder (English acoustic model) hears the

@@ -47,12 +47,19 @@ Generator make_generator(const VocoderTrainOptions& o) {
   Generator g;
   g.architecture = o.architecture;
   if (o.architecture == "convnext-istft") {
-    ConvNextVocoder m(o.model);
+    // The inverse STFT mirrors the preset's analysis: its window, hop and rate.
+    ConvNextVocoderConfig c = o.model;
+    const MelPreset& p = mel_preset(c.mel_preset);
+    c.n_mels = p.n_features();
+    c.n_fft = p.stft.win_length;
+    c.hop = p.stft.hop;
+    c.sample_rate = p.sample_rate;
+    ConvNextVocoder m(c);
     g.module = m.ptr();
     g.forward = [m](const torch::Tensor& mel) mutable { return m->forward(mel); };
-    g.config_json = o.model.to_json();
-    g.preset = o.model.mel_preset;
-    g.hop = o.model.hop;
+    g.config_json = c.to_json();
+    g.preset = c.mel_preset;
+    g.hop = c.hop;
   } else {
     const HifiGanConfig c = HifiGanConfig::from_file(o.hifigan_config);
     HifiGanGenerator m(c);
@@ -189,7 +196,7 @@ Data load_data(const VocoderTrainOptions& o, const MelAnalyzer& analyzer) {
     if (!train && u.split != "val") continue;
     if (train && o.max_utterances > 0 && static_cast<int>(d.train.size()) >= o.max_utterances) continue;
     if (!train && d.val.size() >= 4) continue;
-    const std::string path = dir + "/" + u.path;
+    const std::string path = corpus_audio_path(dir, u, analyzer.preset().sample_rate);
     const Waveform w = read_mono(path);
     if (w.rate != analyzer.preset().sample_rate)
       throw FormatError(path + ": corpus audio at " + std::to_string(w.rate) + " Hz, the vocoder's preset " +

@@ -40,25 +40,30 @@ std::string fixed(double x, int digits) {
   return s.str();
 }
 
-// The clips' recordings at 16 kHz, each read once: the cues of a subtitle file all cut the
-// same (possibly hour-long) recording.
+// The clips' recordings, each read (and resampled) once: the cues of a subtitle file all cut
+// the same (possibly hour-long) recording.
 class Recordings {
  public:
-  Waveform clip(const AdaptationClip& c) {
+  // Clip `c` at `rate` (16 kHz for the aligner, the synthesizer's preset rate for its targets).
+  Waveform clip(const AdaptationClip& c, int rate) {
     if (c.audio != path_) {
-      whole_ = read_mono(c.audio);
-      if (whole_.rate != 16000) whole_ = resample(whole_, 16000);
+      native_ = read_mono(c.audio);
+      resampled_.clear();
       path_ = c.audio;
     }
-    const long n = static_cast<long>(whole_.samples.size());
-    const long a = std::clamp<long>(std::lround(c.start * whole_.rate), 0, n);
-    const long b = c.end < 0 ? n : std::clamp<long>(std::lround(c.end * whole_.rate), a, n);
-    return Waveform{whole_.rate, std::vector<float>(whole_.samples.begin() + a, whole_.samples.begin() + b)};
+    Waveform& whole = resampled_[rate];
+    if (whole.samples.empty()) whole = native_.rate == rate ? native_ : resample(native_, rate);
+    const long n = static_cast<long>(whole.samples.size());
+    const long a = std::clamp<long>(std::lround(c.start * rate), 0, n);
+    const long b = c.end < 0 ? n : std::clamp<long>(std::lround(c.end * rate), a, n);
+    return Waveform{rate, std::vector<float>(whole.samples.begin() + a, whole.samples.begin() + b)};
   }
+  int native_rate() const { return native_.rate; }  // of the last clip's recording
 
  private:
   std::string path_;
-  Waveform whole_;
+  Waveform native_;
+  std::map<int, Waveform> resampled_;
 };
 
 struct Prepared {
@@ -69,11 +74,12 @@ struct Prepared {
 
 Prepared prepare(const VoiceAdaptOptions& o, const LoadedSynthesizer& s, long language) {
   const Aligner aligner(o.aligner);
-  const double fps = synth_frames_per_second();
+  const MelAnalyzer& analyzer = shared_mel_analyzer(s.model->config().mel_preset);
+  const double fps = analyzer.preset().frames_per_second();
   Prepared p;
   Recordings recordings;
   for (const AdaptationClip& c : o.clips) {
-    const Waveform w = recordings.clip(c);
+    const Waveform w = recordings.clip(c, 16000);
     const double seconds = w.seconds();
     if (seconds > o.max_clip_seconds)
       throw InvalidArgument(c.name + ": " + fixed(seconds, 1) + " s in one piece; adaptation takes clips of at most " +
@@ -87,8 +93,10 @@ Prepared prepare(const VoiceAdaptOptions& o, const LoadedSynthesizer& s, long la
       throw InvalidArgument(c.name + ": " + e.what());
     }
     const ScoredAlignment a = aligner.align_scored(aligner.log_posteriors(w), seconds, sp.phones);
-    const FeatureMatrix m = synth_mel_analyzer().compute(w);
+    const int rate = analyzer.preset().sample_rate;
+    const FeatureMatrix m = analyzer.compute(rate == 16000 ? w : recordings.clip(c, rate));
     item.mel = torch::from_blob(const_cast<float*>(m.data.data()), {m.rows, m.cols}, torch::kFloat).t().contiguous();
+    item.bands = recorded_bands(analyzer, recordings.native_rate());
     item.durations = torch::tensor(phone_frames(a.phones, m.cols, fps));
     item.speaker = torch::tensor(o.embedding);
     item.language = language;

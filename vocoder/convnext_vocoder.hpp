@@ -10,9 +10,10 @@
 //     ─ magnitude = exp(first half, at most 100), phase = second half
 //     ─ inverse STFT (Hann window n_fft, hop) ─► audio [B, T * hop]
 //
-// The input is the `wav2lip-16k` preset (symmetric [-4, 4], pre-emphasised analysis); the output
-// is the plain waveform (the network learns to undo the pre-emphasis), sample n at frame n/hop's
-// centre. There is no public checkpoint of this network; tensor names follow Vocos's.
+// The input is the preset its config names (`wav2lip-16k` for the 16 kHz default, `dubkit-22k`
+// for the full-band one: both symmetric [-4, 4] of a pre-emphasised analysis, n_fft and hop equal
+// to the preset's window and hop); the output is the plain waveform (the network learns to undo
+// the pre-emphasis), sample n at frame n/hop's centre. There is no public checkpoint of this network; tensor names follow Vocos's.
 //
 // Thread safety: forward() under torch::NoGradGuard in eval mode writes no state.
 #pragma once

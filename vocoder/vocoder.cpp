@@ -33,7 +33,8 @@ Waveform to_waveform(const torch::Tensor& audio, int rate) {
 
 class GriffinLimVocoder final : public Vocoder {
  public:
-  explicit GriffinLimVocoder(int iterations) : Vocoder("wav2lip-16k", "griffinlim", 80, 200, 16000) {
+  GriffinLimVocoder(int iterations, const MelPreset& p)
+      : Vocoder(p.name, "griffinlim", p.n_features(), p.stft.hop, p.sample_rate) {
     config_.iterations = iterations;
     config_.validate();
   }
@@ -168,8 +169,8 @@ void Vocoder::vocode_stream(const FeatureMatrix& mel, const std::function<void(c
   on_audio(vocode(mel).samples);
 }
 
-std::unique_ptr<Vocoder> open_vocoder(const std::string& spec, int griffin_lim_iterations) {
-  if (spec == "griffinlim") return std::make_unique<GriffinLimVocoder>(griffin_lim_iterations);
+std::unique_ptr<Vocoder> open_vocoder(const std::string& spec, int griffin_lim_iterations, const std::string& griffin_lim_preset) {
+  if (spec == "griffinlim") return std::make_unique<GriffinLimVocoder>(griffin_lim_iterations, mel_preset(griffin_lim_preset));
   if (!fs::exists(spec)) throw IoError(spec + ": no such vocoder file (or name: griffinlim)");
   const auto meta = load_weight_metadata(spec);
   const auto model = meta.find("dubkit.model");

@@ -61,8 +61,10 @@ class Vocoder {
 };
 
 // "griffinlim" or a file (see the top of this header). Throws IoError / FormatError naming the
-// file. `griffin_lim_iterations` applies to Griffin-Lim only.
-std::unique_ptr<Vocoder> open_vocoder(const std::string& name_or_path, int griffin_lim_iterations = 32);
+// file. `griffin_lim_iterations` and `griffin_lim_preset` (the features it inverts) apply to
+// Griffin-Lim only.
+std::unique_ptr<Vocoder> open_vocoder(const std::string& name_or_path, int griffin_lim_iterations = 32,
+                                      const std::string& griffin_lim_preset = "wav2lip-16k");
 
 // Writes a dubkit vocoder file: the module's weights (float16 with `half`) and the metadata
 // above plus `extra`.

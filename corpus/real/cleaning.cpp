@@ -109,7 +109,22 @@ ClipCheck check_clip(const Waveform& native, const CleaningRules& r) {
   out.trimmed_seconds = double(wave.samples.size() - (end - begin)) / wave.rate;
   out.speech.rate = wave.rate;
   out.speech.samples.assign(wave.samples.begin() + static_cast<long>(begin), wave.samples.begin() + static_cast<long>(end));
-  normalize_peak(out.speech, r.peak_dbfs);
+  out.begin_seconds = double(begin) / wave.rate;
+  const float top = peak(out.speech);
+  out.gain = top > 0 ? static_cast<float>(std::pow(10.0, r.peak_dbfs / 20.0) / top) : 1.0f;
+  for (float& s : out.speech.samples) s *= out.gain;
+  return out;
+}
+
+Waveform kept_span_at(const Waveform& native, const ClipCheck& check, int rate) {
+  if (!check.rejected.empty()) throw InvalidArgument("kept_span_at: the recording was rejected (" + check.rejected + ")");
+  const Waveform whole = native.rate == rate ? native : resample(native, rate);
+  const auto begin = std::min(whole.samples.size(), static_cast<std::size_t>(std::lround(check.begin_seconds * rate)));
+  const auto n = static_cast<std::size_t>(std::lround(check.speech.seconds() * rate));
+  Waveform out{rate, {}};
+  out.samples.assign(whole.samples.begin() + static_cast<long>(begin),
+                     whole.samples.begin() + static_cast<long>(std::min(whole.samples.size(), begin + n)));
+  for (float& s : out.samples) s = std::clamp(s * check.gain, -1.0f, 1.0f);
   return out;
 }
 

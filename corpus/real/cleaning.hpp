@@ -41,10 +41,16 @@ struct ClipCheck {
   int source_rate = 0;
   double clipped_fraction = 0, high_band_db = 0, speech_dbfs = 0;
   double trimmed_seconds = 0;  // silence cut from both ends
+  double begin_seconds = 0;    // where `speech` starts in the recording
+  float gain = 1;              // the levelling applied to `speech`
 };
 
 // `native`: the recording at its own rate. Thread-safe.
 ClipCheck check_clip(const Waveform& native, const CleaningRules& rules);
+
+// The kept span of `check` (a kept recording's) at `rate`, made from the recording itself, so a
+// 44.1 kHz source keeps its band above 8 kHz at 22050 Hz; same start, length and gain.
+Waveform kept_span_at(const Waveform& native, const ClipCheck& check, int rate);
 
 // Energy above 4 kHz relative to the 0-8 kHz band, dB, over a 16 kHz wave.
 double high_band_db(const Waveform& wave16k);

@@ -21,6 +21,7 @@
 #include "corpus/perturb.hpp"
 #include "corpus/real/debian_cache.hpp"
 #include "corpus/real/sources.hpp"
+#include "synth/front_end.hpp"
 #include "text/phonemizer.hpp"
 #include "video/video_reader.hpp"
 
@@ -89,13 +90,33 @@ Record record_from_json(const std::string& path) {
   }
 }
 
-// The phone times of a kept recording with phonemes (left empty when the aligner refuses it:
-// fewer frames than phones).
+// The phone times of a kept recording with phonemes, in the synthesizer's convention: the phones
+// espeak-ng speaks for the transcript (synth/front_end.hpp), as `say` and `voice adapt` read
+// them, so one synthesizer trains on this corpus and the synthetic one alike. Left empty when
+// the aligner refuses it (fewer frames than phones).
 void align_record(Record& r, const Waveform& speech, const Aligner& aligner) {
   try {
-    r.utterance.phones = aligner.align(speech, alignable_phones(split_ipa(r.utterance.phonemes)));
+    r.utterance.phones = aligner.align(speech, sentence_phones(r.utterance.text, r.utterance.lang).phones);
   } catch (const InvalidArgument&) {
     r.utterance.phones.clear();
+  }
+}
+
+std::string other_rate_path(const RealCorpusOptions& o, const CorpusUtterance& u, int rate) {
+  return o.out_dir + "/wav" + std::to_string(rate) + u.path.substr(3);  // u.path is "wav/..."
+}
+
+bool other_rates_written(const RealCorpusOptions& o, const CorpusUtterance& u) {
+  for (std::size_t i = 1; i < o.rates.size(); ++i)
+    if (!fs::exists(other_rate_path(o, u, o.rates[i]))) return false;
+  return true;
+}
+
+void write_other_rates(const RealCorpusOptions& o, const CorpusUtterance& u, const Waveform& native, const ClipCheck& check) {
+  for (std::size_t i = 1; i < o.rates.size(); ++i) {
+    const std::string path = other_rate_path(o, u, o.rates[i]);
+    fs::create_directories(fs::path(path).parent_path());
+    write_audio(path, kept_span_at(native, check, o.rates[i]));
   }
 }
 
@@ -110,6 +131,10 @@ Record process(const RealCorpusOptions& o, const Clip& c, const Aligner* aligner
   const std::string sidecar = dir + "/" + c.clip.id + ".json";
   if (fs::exists(sidecar)) {
     Record r = record_from_json(sidecar);
+    if (r.rejected.empty() && !other_rates_written(o, r.utterance)) {
+      const Waveform native = read_audio_file(c.clip.audio, 0);
+      write_other_rates(o, r.utterance, native, check_clip(native, o.rules));
+    }
     if (aligner && needs_alignment(r)) {
       align_record(r, read_mono(o.out_dir + "/" + r.utterance.path), *aligner);
       write_file_atomic(sidecar, record_json(r).dump() + "\n");
@@ -136,8 +161,10 @@ Record process(const RealCorpusOptions& o, const Clip& c, const Aligner* aligner
     }
   }
   ClipCheck check;
+  Waveform native;
   try {
-    check = check_clip(read_audio_file(c.clip.audio, 0), o.rules);
+    native = read_audio_file(c.clip.audio, 0);
+    check = check_clip(native, o.rules);
   } catch (const Error& e) {
     check.rejected = "unreadable";
     check.detail = e.what();
@@ -148,7 +175,9 @@ Record process(const RealCorpusOptions& o, const Clip& c, const Aligner* aligner
   if (r.rejected.empty()) {
     r.hash = audio_hash(check.speech);
     u.duration = check.speech.seconds();
+    u.source_rate = check.source_rate;
     write_audio(o.out_dir + "/" + u.path, check.speech);
+    write_other_rates(o, u, native, check);
     if (aligner && needs_alignment(r)) align_record(r, check.speech, *aligner);
   }
   write_file_atomic(sidecar, record_json(r).dump() + "\n");
@@ -250,6 +279,9 @@ void RealCorpusOptions::validate() const {
   if (test_long < 0 || val_long < 0 || test_short < 0 || val_short < 0)
     throw InvalidArgument("held-out speaker counts must be >= 0");
   for (const std::string& s : sources) real_source(s);
+  if (rates.empty() || rates.front() != 16000) throw InvalidArgument("--rates must start with 16000");
+  for (int r : rates)
+    if (r < 8000 || r > 96000) throw InvalidArgument("--rates: " + std::to_string(r) + " must be in [8000, 96000]");
   rules.validate();
 }
 

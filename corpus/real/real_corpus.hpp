@@ -4,12 +4,15 @@
 //
 // Layout of the output directory:
 //   wav/<speaker>/<id>.wav    16 kHz mono 16-bit, trimmed to the speech + 0.1 s, peak -1 dBFS
+//   wav<rate>/<speaker>/<id>.wav  the same span and gain at each further rate of `rates`, made
+//                             from the recording itself (its band is the source's: source_rate)
 //   wav/<speaker>/<id>.json   that recording's verdict and measures (written after the WAV;
 //                             its presence marks the recording done, so a rerun resumes)
 //   manifest.jsonl            every kept utterance; base_voice = the source; text and phonemes
 //                             when the source has a transcript in the spoken language; phones
 //                             with their times from the aligner (align/aligner.hpp) when one is
-//                             given, else [] (a rerun with an aligner fills them in)
+//                             given, else [] (a rerun with an aligner fills them in); the phones
+//                             are espeak-ng's for the transcript, as the synthesizer reads them
 //   speakers.json             every speaker: source, languages, minutes, clips, split, group
 //   summary.json              per source: listed, kept, each rule's rejections, transcripts
 //                             without audio, audio without transcripts, unreadable lines, and
@@ -49,6 +52,7 @@ struct RealCorpusOptions {
   double min_short_seconds = 15;
   int test_long = 4, val_long = 2, test_short = 20, val_short = 5;
   int threads = 2;
+  std::vector<int> rates = {16000};   // the first is the main rate (16000), as in `corpus build`
   std::string aligner;                // aligner model for the phone times; "" = none. While aligning,
                                       // LibTorch's intra-op threads are set to 1 (the workers are
                                       // the parallelism) and restored after

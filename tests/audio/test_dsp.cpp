@@ -12,7 +12,7 @@ using namespace dubkit;
 
 TEST_CASE("STFT then inverse STFT reconstructs the signal", "[audio]") {
   const Waveform w = test::test_tone(16000, 1.0);
-  for (const MelPreset* p : {&mel_preset("wav2lip-16k"), &mel_preset("hifigan-22k"), &mel_preset("ge2e-40")}) {
+  for (const MelPreset* p : {&mel_preset("wav2lip-16k"), &mel_preset("hifigan-22k"), &mel_preset("dubkit-22k"), &mel_preset("ge2e-40")}) {
     INFO(p->name);
     StftConfig c = p->stft;
     Stft stft(c);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "audio/io.hpp"
+#include "audio/long_term_spectrum.hpp"
 #include "core/error.hpp"
 #include "corpus/builder.hpp"
 #include "corpus/engines.hpp"
@@ -53,9 +54,16 @@ TEST_CASE("a tiny corpus: manifest, audio, phone timings, speaker split", "[corp
     CHECK(info.rate == 16000);
     CHECK(info.channels == 1);
     CHECK(std::abs(info.seconds() - u.duration) < 1e-3);
-    const AudioInfo info22 = probe_audio(dir + "/wav22050/" + u.speaker + "/" + u.id + ".wav");
+    const AudioInfo info22 = probe_audio(corpus_audio_path(dir, u, 22050));
     CHECK(info22.rate == 22050);
     CHECK(std::abs(info22.seconds() - u.duration) < 2e-3);
+    // The 22050 Hz copy is made from the engine's own audio: espeak-ng's (22050 Hz) keeps its
+    // band above 8 kHz, flite's (16 kHz) has none.
+    const bool flite = u.base_voice.rfind("flite", 0) == 0;
+    CHECK(u.source_rate == (flite ? 16000 : 22050));
+    const double top_band = band_share_db(read_mono(corpus_audio_path(dir, u, 22050)), 8500, 11025);
+    if (flite) CHECK(top_band < -60);
+    else CHECK(top_band > -50);
     CHECK(!u.text.empty());
     CHECK(!u.phonemes.empty());
     // Phones tile the utterance in order: no gaps, no overlaps, ending where the audio ends.
@@ -71,6 +79,7 @@ TEST_CASE("a tiny corpus: manifest, audio, phone timings, speaker split", "[corp
     CHECK(spoken >= 3);
   }
   CHECK(langs == std::set<std::string>{"en", "es", "de"});
+  CHECK_THROWS_WITH(corpus_audio_path(dir, m.front(), 24000), Catch::Contains("--rates 16000,24000"));
   for (const auto& [speaker, splits] : splits_of_speaker) CHECK(splits.size() == 1);  // split BY speaker
   CHECK(speakers_of_split["train"].size() == 3);
   CHECK(speakers_of_split["val"].size() == 3);

@@ -11,6 +11,8 @@
 
 #include "audio/io.hpp"
 #include "audio/level.hpp"
+#include "audio/long_term_spectrum.hpp"
+#include "audio/resample.hpp"
 #include "core/error.hpp"
 #include "core/subprocess.hpp"
 #include "corpus/engines.hpp"
@@ -21,6 +23,7 @@
 #include "corpus/real/sources.hpp"
 #include "corpus/transcripts.hpp"
 #include "support.hpp"
+#include "synth/front_end.hpp"
 
 using namespace dubkit;
 namespace fs = std::filesystem;
@@ -130,6 +133,13 @@ TEST_CASE("cleaning rules: each rejects what it names and keeps clean speech tri
   CHECK(kept.trimmed_seconds > 1.5);
   CHECK(kept.speech.seconds() < 2.0);
   CHECK(std::fabs(20 * std::log10(peak(kept.speech)) - rules.peak_dbfs) < 0.1);
+  // The same span at 22050 Hz, from the recording: same length and level, and the hiss above
+  // 8 kHz that the 16 kHz file cannot hold.
+  const Waveform full = kept_span_at(padded, kept, 22050);
+  CHECK(full.rate == 22050);
+  CHECK(full.seconds() == Approx(kept.speech.seconds()).margin(1e-3));
+  CHECK(std::fabs(20 * std::log10(peak(full)) - rules.peak_dbfs) < 0.5);
+  CHECK(band_share_db(full, 8500, 11025) > band_share_db(resample(kept.speech, 22050), 8500, 11025) + 20);
 
   Waveform clipped = padded;
   for (float& s : clipped.samples) s = std::clamp(s * 20.0f, -1.0f, 1.0f);
@@ -217,6 +227,7 @@ TEST_CASE("corpus real end to end, offline: a festvox-layout package of flite sp
   o.min_short_seconds = 0.5;
   o.test_short = 0;
   o.val_short = 1;
+  o.rates = {16000, 22050};
   const auto summary = build_real_corpus(o);
 
   REQUIRE(summary["failed_sources"].size() == 1);
@@ -250,6 +261,10 @@ TEST_CASE("corpus real end to end, offline: a festvox-layout package of flite sp
     const Waveform w = read_mono(o.out_dir + "/" + u.path);
     CHECK(w.rate == 16000);
     CHECK(w.seconds() == Approx(u.duration).margin(1e-3));
+    CHECK(u.source_rate == 16000);  // flite's voice
+    const Waveform w22 = read_mono(corpus_audio_path(o.out_dir, u, 22050));
+    CHECK(w22.rate == 22050);
+    CHECK(w22.seconds() == Approx(u.duration).margin(1e-3));
   }
   const std::string credits = test::slurp(o.out_dir + "/CREDITS.md");
   CHECK(credits.find("festvox-ru") != std::string::npos);
@@ -262,4 +277,24 @@ TEST_CASE("corpus real end to end, offline: a festvox-layout package of flite sp
   fs::remove(fs::path(cache) / "debs" / "festvox-ru_0.1-test_all.deb");
   build_real_corpus(o);
   CHECK(test::slurp(o.out_dir + "/manifest.jsonl") == first);
+
+  // A rerun with an aligner times the phones espeak-ng speaks for each transcript: the
+  // synthesizer's convention (synth/front_end.hpp), in order inside the recording (the silence
+  // at its edges belongs to no phone).
+  o.aligner = std::string(DUBKIT_MODELS_DIR) + "/aligner.safetensors";
+  build_real_corpus(o);
+  int aligned = 0;
+  for (const CorpusUtterance& u : read_manifest(o.out_dir)) {
+    if (u.base_voice != "festvox-ru") continue;
+    std::vector<std::string> names;
+    for (const PhoneSpan& p : u.phones) names.push_back(p.phone);
+    CHECK(names == sentence_phones(u.text, u.lang).phones);
+    REQUIRE(!u.phones.empty());
+    CHECK(u.phones.front().start >= 0);
+    CHECK(u.phones.front().start < 0.3);  // the 0.1 s margin and flite's own lead-in
+    for (std::size_t i = 1; i < u.phones.size(); ++i) CHECK(u.phones[i].start == Approx(u.phones[i - 1].end).margin(1e-3));
+    CHECK(u.phones.back().end <= u.duration + 1e-3);
+    ++aligned;
+  }
+  CHECK(aligned == 3);
 }

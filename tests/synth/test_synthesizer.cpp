@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
 #include "core/torch_bridge.hpp"
@@ -185,6 +187,22 @@ TEST_CASE("synthesizer config: validation and JSON", "[synth]") {
   CHECK_THROWS_AS(c.validate(), InvalidArgument);
   CHECK_THROWS_AS(SynthesizerConfig::from_json("{\"reduction\": \"two\"}", "x"), FormatError);
   CHECK_THROWS_AS(SynthesizerConfig::from_json("[1]", "x"), FormatError);
+  // The mel preset: a config without one (files before 22.05 kHz synthesizers) is wav2lip-16k;
+  // only symmetric [-4, 4] presets with as many bands as n_mels are accepted.
+  c = tiny_config();
+  nlohmann::json without = nlohmann::json::parse(c.to_json());
+  without.erase("mel_preset");
+  CHECK(SynthesizerConfig::from_json(without.dump(), "x").mel_preset == "wav2lip-16k");
+  c.mel_preset = "dubkit-22k";
+  CHECK(SynthesizerConfig::from_json(c.to_json(), "x").mel_preset == "dubkit-22k");
+  c.mel_preset = "hifigan-22k";
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("symmetric"));
+  c.mel_preset = "dubkit-48k";
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("dubkit-22k"));  // the known names
+  c.mel_preset = "dubkit-22k";
+  c.n_mels = 40;
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("n_mels"));
+  CHECK_THROWS_AS(SynthesizerConfig::from_json("{\"mel_preset\": 22}", "x"), FormatError);
 }
 
 TEST_CASE("speaker adapter: identity at first, shapes every output once trained, sizes checked", "[synth]") {

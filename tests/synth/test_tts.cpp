@@ -78,7 +78,7 @@ TEST_CASE("say: a target duration is met for stretches 0.8x to 1.25x", "[synth][
   const auto vocoder = open_vocoder("griffinlim", 2);
   double natural = 0;
   for (const SentencePlan& p : tts.plan(kText, kSpeaker, o))
-    for (double f : p.predicted_frames) natural += f / TextToSpeech::kFramesPerSecond;
+    for (double f : p.predicted_frames) natural += f / tts.frames_per_second();
   for (double stretch : {0.8, 1.0, 1.25}) {
     o.durations.total_seconds = natural * stretch;
     std::size_t samples = 0;

@@ -1,16 +1,22 @@
 // The synthesizer trainer on a tiny corpus: durations from phone timings, exact resume,
-// validation outputs, and that a few dozen steps lower the loss.
+// validation outputs, that a few dozen steps lower the loss, the full-band preset with a second
+// corpus, and the loss's band mask.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <numeric>
 
+#include "audio/mel_preset.hpp"
 #include "core/error.hpp"
 #include "core/safetensors.hpp"
+#include "corpus/manifest.hpp"
 #include "support.hpp"
-#include "train/tiny_corpus.hpp"
+#include "synth/tts.hpp"
+#include "train/synth_batch.hpp"
 #include "train/synth_trainer.hpp"
+#include "train/tiny_corpus.hpp"
+#include "vocoder/vocoder.hpp"
 
 using namespace dubkit;
 namespace fs = std::filesystem;
@@ -97,4 +103,62 @@ TEST_CASE("a few dozen steps lower the synthesizer's loss", "[train][synth]") {
   const double early = std::accumulate(l.begin(), l.begin() + 5, 0.0) / 5;
   const double late = std::accumulate(l.end() - 5, l.end(), 0.0) / 5;
   CHECK(late < 0.7 * early);
+}
+
+TEST_CASE("a dubkit-22k synthesizer trains on two corpora and speaks at 22050 Hz", "[train][synth]") {
+  SynthTrainOptions o = tiny_options(test::temp_dir("synth_22k"));
+  o.model.mel_preset = "dubkit-22k";
+  o.more_corpora = {test::tiny_corpus()};  // its train utterances once more: the same union of symbols
+  o.steps = 2;
+  CHECK(std::isfinite(train_synthesizer(o).val_mel_l1));
+  TextToSpeech tts(o.out_dir + "/synthesizer.safetensors");
+  CHECK(tts.preset().name == "dubkit-22k");
+  CHECK(tts.sample_rate() == 22050);
+  CHECK(synthesizer_mel_preset(o.out_dir + "/synthesizer.safetensors") == "dubkit-22k");
+  const std::vector<float> speaker(static_cast<std::size_t>(tts.speaker_dim()), 0.0625f);
+  SayOptions say;
+  std::string text;  // a sentence espeak-ng spoke in the corpus: every phone of it has a symbol
+  for (const CorpusUtterance& u : read_manifest(test::tiny_corpus()))
+    if (u.base_voice.rfind("espeak", 0) == 0 && text.empty()) text = u.text, say.lang = u.lang;
+  std::size_t samples = 0;
+  const SayReport r = tts.say(text, speaker, say, *open_vocoder("griffinlim", 2, "dubkit-22k"),
+                              [&](const Waveform& w) {
+                                CHECK(w.rate == 22050);
+                                samples += w.samples.size();
+                              });
+  CHECK(samples == static_cast<std::size_t>(r.sentences.front().durations.total_frames) * 256);
+  // A 16 kHz vocoder does not take its mels.
+  CHECK_THROWS_WITH(tts.say(text, speaker, say, *open_vocoder("griffinlim", 2), [](const Waveform&) {}),
+                    Catch::Contains("dubkit-22k"));
+}
+
+TEST_CASE("the loss leaves out the bands a recording's own rate cannot hold", "[train][synth]") {
+  const MelAnalyzer& full = shared_mel_analyzer("dubkit-22k");
+  const torch::Tensor flite = recorded_bands(full, 16000), espeak = recorded_bands(full, 22050);
+  CHECK(espeak.sum().item<double>() == 80);
+  CHECK(recorded_bands(full, 0).sum().item<double>() == 80);
+  const long kept = flite.sum().item<long>();
+  CHECK(kept > 60);  // the bands to 8 kHz
+  CHECK(kept < 80);
+  for (long m = 0; m < 80; ++m) CHECK((flite[m].item<float>() == 1.0f) == (full.band_top_hz(static_cast<int>(m)) <= 8000));
+  CHECK(recorded_bands(shared_mel_analyzer("wav2lip-16k"), 16000).sum().item<double>() == 80);  // 55-7600 Hz
+
+  // Changing the target in a left-out band leaves the loss as it was; in a kept band it does not.
+  torch::manual_seed(2);
+  SynthItem item;
+  item.phones = torch::tensor(std::vector<std::int64_t>{1, 2});
+  item.durations = torch::tensor(std::vector<float>{3, 3});
+  item.mel = torch::rand({6, 80}) * 8 - 4;
+  item.speaker = torch::zeros({4});
+  item.bands = flite;
+  SynthesizerOutput out;
+  out.mel = out.mel_decoder = torch::zeros({1, 6, 80});
+  out.log_durations = torch::zeros({1, 2});
+  const double before = synthesizer_loss(out, collate_synth_batch({&item}, 80), 1.0).item<double>();
+  SynthItem changed = item;
+  changed.mel = item.mel.clone();
+  changed.mel.narrow(1, 79, 1).fill_(3.0f);
+  CHECK(synthesizer_loss(out, collate_synth_batch({&changed}, 80), 1.0).item<double>() == before);
+  changed.mel.narrow(1, 0, 1).fill_(3.0f);
+  CHECK(synthesizer_loss(out, collate_synth_batch({&changed}, 80), 1.0).item<double>() != before);
 }

@@ -99,12 +99,32 @@ TEST_CASE("a HiFi-GAN of any configuration trains on the corpus preset", "[train
   const auto v = open_vocoder(o.out_dir + "/vocoder.safetensors");
   CHECK(v->name().find("hifigan") == 0);
   CHECK(v->vocode(FeatureMatrix(80, 3)).samples.size() == 600);
-  // The public 22 kHz configs do not fit a 16 kHz corpus: refused with the reason.
+  // The public 22 kHz configs train on the corpus's 22050 Hz copy.
   VocoderTrainOptions public_v3 = tiny_options(test::temp_dir("vocoder_hifigan_v3"));
   public_v3.architecture = "hifigan";
   public_v3.hifigan_config = test::fixture("hifigan_v3_config.json");
   public_v3.segment = 2560;  // a whole number of its 256-sample hops
-  CHECK_THROWS_WITH(train_vocoder(public_v3), Catch::Contains("16000 Hz") && Catch::Contains("22050"));
+  public_v3.steps = 1;
+  public_v3.gan_start = 10;
+  CHECK(std::isfinite(train_vocoder(public_v3).val_mel_l1));
+  CHECK(open_vocoder(public_v3.out_dir + "/vocoder.safetensors")->preset().name == "hifigan-22k");
+}
+
+TEST_CASE("the default network trains on the full-band dubkit-22k preset", "[train][vocoder]") {
+  VocoderTrainOptions o = tiny_options(test::temp_dir("vocoder_22k"));
+  o.model.mel_preset = "dubkit-22k";  // window, hop and rate follow the preset
+  o.segment = 2560;
+  o.steps = 2;
+  o.gan_start = 1;
+  CHECK(std::isfinite(train_vocoder(o).val_mel_l1));
+  const auto v = open_vocoder(o.out_dir + "/vocoder.safetensors");
+  CHECK(v->preset().name == "dubkit-22k");
+  const Waveform w = v->vocode(FeatureMatrix(80, 3));
+  CHECK(w.rate == 22050);
+  CHECK(w.samples.size() == 3 * 256);
+  o.model.mel_preset = "dubkit-48k";
+  o.out_dir = test::temp_dir("vocoder_unknown_preset");
+  CHECK_THROWS_WITH(train_vocoder(o), Catch::Contains("unknown mel preset 'dubkit-48k'") && Catch::Contains("dubkit-22k"));
 }
 
 TEST_CASE("a few dozen steps lower the vocoder's reconstruction error on held-out audio", "[train][vocoder]") {

@@ -12,6 +12,7 @@ const std::string& tiny_corpus() {
     c.hours = 0.02;
     c.speakers = 12;
     c.seed = 4;
+    c.rates = {16000, 22050};  // the dubkit-22k preset trains on the second
     build_corpus(c);
     return c.out_dir;
   }();

@@ -1,4 +1,5 @@
-// The corpus the trainer tests share: 0.02 h, 12 speakers, built once per test run (on first use).
+// The corpus the trainer tests share: 0.02 h, 12 speakers, at 16000 and 22050 Hz, built once per
+// test run (on first use).
 #pragma once
 
 #include <string>
