@@ -12,10 +12,12 @@
 
 namespace dubkit {
 
-// 1 for each band of `analyzer` whose filter lies wholly below source_rate / 2, else 0: a
+// 1 for each band of `analyzer` whose filter lies wholly below 97% of source_rate / 2 (what
+// resampling to the preset's rate passes whole), else 0: a
 // recording made at source_rate (a 16 kHz flite voice, a telephone prompt) holds nothing above
 // that, so its empty top bands are left out of the loss rather than taught as silence; the
-// full-band recordings teach those bands. source_rate 0 (unknown): every band. [n_mels] float.
+// full-band recordings teach those bands. source_rate 0 (unknown) or at least the preset's
+// rate: every band. [n_mels] float.
 torch::Tensor recorded_bands(const MelAnalyzer& analyzer, int source_rate);
 
 struct SynthItem {
